@@ -1,0 +1,186 @@
+//! `rcompose config`: loads the project and prints it (YAML/JSON), or parts of it, or hashes.
+
+use std::collections::BTreeSet;
+
+use sha2::{Digest, Sha256};
+
+use super::{Failure, options, print, warn};
+use crate::cli::{ConfigArgs, ConfigFormat, Global};
+use crate::model::{Project, Service};
+use crate::render::{JsonStyle, json, yaml};
+
+pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
+    let mut opts = options(global, &args.services)?;
+    opts.interpolate = !args.no_interpolate;
+    opts.normalize = !args.no_normalize;
+    opts.resolve_paths = !args.no_path_resolution;
+    opts.consistency = !args.no_consistency;
+    let loaded = crate::load::load(&opts)?;
+    warn(&loaded);
+    let mut project = loaded.project;
+    if !args.services.is_empty() {
+        select_services(&mut project, &args.services)?;
+    }
+    prune_unused(&mut project);
+
+    let lines = |items: Vec<String>| -> String { items.into_iter().map(|s| s + "\n").collect() };
+    let text = if args.quiet {
+        return Ok(());
+    } else if let Some(which) = &args.hash {
+        let wanted: Vec<&str> = which.split(',').collect();
+        let mut out = String::new();
+        for (name, svc) in &project.services {
+            if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
+                out.push_str(&format!("{name} {}\n", service_hash(svc)));
+            }
+        }
+        out
+    } else if args.list_services {
+        lines(project.services.keys().cloned().collect())
+    } else if args.volumes {
+        lines(project.volumes.keys().cloned().collect())
+    } else if args.networks {
+        lines(project.networks.keys().cloned().collect())
+    } else if args.images {
+        lines(
+            project
+                .services
+                .iter()
+                .map(|(n, s)| {
+                    if s.image.is_empty() {
+                        format!("{}-{n}", project.name)
+                    } else {
+                        s.image.clone()
+                    }
+                })
+                .collect(),
+        )
+    } else if args.list_profiles {
+        let all: BTreeSet<String> = project
+            .services
+            .values()
+            .chain(project.disabled.values())
+            .flat_map(|s| s.profiles.clone())
+            .collect();
+        lines(all.into_iter().collect())
+    } else if args.environment {
+        lines(
+            project
+                .environment
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+        )
+    } else if args.variables {
+        let mut vars: Vec<String> = loaded.unset_variables.clone();
+        vars.sort();
+        lines(vars)
+    } else {
+        render_project(&project, args.format)
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display()))),
+        None => print(&text),
+    }
+}
+
+/// The project document as Compose prints it.
+pub fn project_value(project: &Project) -> serde_json::Value {
+    serde_json::to_value(project).expect("the model always serializes")
+}
+
+fn render_project(project: &Project, format: ConfigFormat) -> String {
+    let v = project_value(project);
+    match format {
+        ConfigFormat::Json => {
+            // Go prints the top level from a map: keys sorted
+            let mut sorted = serde_json::Map::new();
+            if let serde_json::Value::Object(m) = &v {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                for k in keys {
+                    sorted.insert(k.clone(), m[k].clone());
+                }
+            }
+            json(
+                &serde_json::Value::Object(sorted),
+                JsonStyle {
+                    indent: true,
+                    escape_dollar: true,
+                },
+            )
+        }
+        ConfigFormat::Yaml => yaml(&v, true),
+    }
+}
+
+/// Compose's `com.docker.compose.config-hash`: sha256 of the service JSON without the fields
+/// that do not change the container (build, pull_policy, scale, replicas, depends_on, profiles).
+pub fn service_hash(svc: &Service) -> String {
+    let mut s = svc.clone();
+    s.build = None;
+    s.pull_policy.clear();
+    s.scale = None;
+    if let Some(d) = s.deploy.as_mut() {
+        d.replicas = None;
+    }
+    s.depends_on.clear();
+    s.profiles.clear();
+    let v = serde_json::to_value(&s).expect("the model always serializes");
+    let text = json(
+        &v,
+        JsonStyle {
+            indent: false,
+            escape_dollar: false,
+        },
+    );
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Keeps the named services and what they depend on.
+fn select_services(project: &mut Project, names: &[String]) -> Result<(), Failure> {
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(n) = todo.pop() {
+        let Some(svc) = project.services.get(&n) else {
+            return Err(Failure::Other(format!("no such service: {n}")));
+        };
+        if keep.insert(n.clone()) {
+            todo.extend(
+                svc.depends_on
+                    .keys()
+                    .filter(|d| project.services.contains_key(*d))
+                    .cloned(),
+            );
+        }
+    }
+    project.services.retain(|n, _| keep.contains(n));
+    Ok(())
+}
+
+/// Drops networks, volumes, secrets and configs no service uses, as `docker compose config` does.
+pub fn prune_unused(project: &mut Project) {
+    let mut nets = BTreeSet::new();
+    let mut vols = BTreeSet::new();
+    let mut secrets = BTreeSet::new();
+    let mut configs = BTreeSet::new();
+    for s in project.services.values() {
+        nets.extend(s.networks.keys().cloned());
+        for v in &s.volumes {
+            if v.kind == "volume" && !v.source.is_empty() {
+                vols.insert(v.source.clone());
+            }
+        }
+        secrets.extend(s.secrets.iter().map(|x| x.source.clone()));
+        if let Some(b) = &s.build {
+            secrets.extend(b.secrets.iter().map(|x| x.source.clone()));
+        }
+        configs.extend(s.configs.iter().map(|x| x.source.clone()));
+    }
+    project.networks.retain(|k, _| nets.contains(k));
+    project.volumes.retain(|k, _| vols.contains(k));
+    project.secrets.retain(|k, _| secrets.contains(k));
+    project.configs.retain(|k, _| configs.contains(k));
+}

@@ -1,0 +1,135 @@
+//! Consistency checks on the loaded model: undefined networks, volumes, secrets, configs and
+//! services, services without image or build, dependency cycles.
+
+use super::error::{ErrorKind, LoadError, LoadErrors, did_you_mean};
+use super::yaml::Node;
+use crate::model::Project;
+
+fn span_of<'a>(dict: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    let mut n = dict;
+    for p in path {
+        n = n.get(p)?;
+    }
+    Some(n)
+}
+
+fn undefined(dict: &Node, kind: &str, name: &str, at: &[&str], known: Vec<&str>) -> LoadError {
+    let mut e = LoadError::new(
+        ErrorKind::Undefined,
+        format!("refers to undefined {kind} `{name}`"),
+    )
+    .path(at.join("."));
+    if let Some(n) = span_of(dict, at) {
+        e = e.at(&n.span);
+    }
+    if let Some(best) = did_you_mean(name, known.iter().copied()) {
+        e = e.hint(format!("did you mean `{best}`?"));
+    } else {
+        e = e.hint(format!("declare it under the top-level `{kind}s:` key"));
+    }
+    e
+}
+
+/// Checks references across the project; all problems are reported together.
+pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
+    let mut errors = Vec::new();
+    for (name, svc) in &project.services {
+        if svc.image.is_empty() && svc.build.is_none() && svc.provider.is_none() {
+            let mut e = LoadError::new(
+                ErrorKind::Type,
+                "has neither an image nor a build context specified",
+            )
+            .path(format!("services.{name}"));
+            if let Some(n) = span_of(dict, &["services", name]) {
+                e = e.at(&n.span);
+            }
+            errors.push(e.hint("add `image:` or `build:`"));
+        }
+        for net in svc.networks.keys() {
+            if !project.networks.contains_key(net) {
+                errors.push(undefined(
+                    dict,
+                    "network",
+                    net,
+                    &["services", name, "networks", net],
+                    project.networks.keys().map(String::as_str).collect(),
+                ));
+            }
+        }
+        for v in &svc.volumes {
+            if v.kind == "volume"
+                && !v.source.is_empty()
+                && !project.volumes.contains_key(&v.source)
+            {
+                errors.push(undefined(
+                    dict,
+                    "volume",
+                    &v.source,
+                    &["services", name, "volumes"],
+                    project.volumes.keys().map(String::as_str).collect(),
+                ));
+            }
+        }
+        for s in &svc.secrets {
+            if !project.secrets.contains_key(&s.source) {
+                errors.push(undefined(
+                    dict,
+                    "secret",
+                    &s.source,
+                    &["services", name, "secrets"],
+                    project.secrets.keys().map(String::as_str).collect(),
+                ));
+            }
+        }
+        for c in &svc.configs {
+            if !project.configs.contains_key(&c.source) {
+                errors.push(undefined(
+                    dict,
+                    "config",
+                    &c.source,
+                    &["services", name, "configs"],
+                    project.configs.keys().map(String::as_str).collect(),
+                ));
+            }
+        }
+        for (dep, d) in &svc.depends_on {
+            if !project.services.contains_key(dep)
+                && d.required
+                && !project.disabled.contains_key(dep)
+            {
+                errors.push(undefined(
+                    dict,
+                    "service",
+                    dep,
+                    &["services", name, "depends_on", dep],
+                    project.services.keys().map(String::as_str).collect(),
+                ));
+            }
+        }
+        if svc.container_name.is_empty() {
+            continue;
+        }
+        if let Some(scale) = svc.scale.or(svc.deploy.as_ref().and_then(|d| d.replicas))
+            && scale > 1
+        {
+            errors.push(
+                LoadError::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "`container_name` {:?} cannot be used with scale {scale}",
+                        svc.container_name
+                    ),
+                )
+                .path(format!("services.{name}")),
+            );
+        }
+    }
+    if let Err(cycle) = crate::graph::Graph::new(project).map(|_| ()) {
+        errors.push(cycle);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadErrors(errors))
+    }
+}

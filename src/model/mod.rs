@@ -1,0 +1,920 @@
+//! The typed Compose model (project, services, networks, volumes, secrets, configs), serde both
+//! ways. Field order and omission rules follow Compose v2's JSON so `config` and the config hash match.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+mod scalars;
+pub use scalars::{Duration, FileMode, HostsList, UlimitValue, UnitBytes};
+
+/// Extension keys (`x-*`), kept and ignored.
+pub type Extensions = BTreeMap<String, Json>;
+/// `KEY: value` maps whose values may be absent (`environment`, `build.args`).
+pub type MappingWithEquals = BTreeMap<String, Option<String>>;
+pub type Mapping = BTreeMap<String, String>;
+
+pub(crate) fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+fn is_true(v: &bool) -> bool {
+    *v
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Project {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub services: BTreeMap<String, Service>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, Network>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<String, Volume>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, FileObject>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub configs: BTreeMap<String, FileObject>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, ModelConfig>,
+    #[serde(flatten)]
+    pub extensions: Extensions,
+    /// Services switched off by profiles (not printed).
+    #[serde(skip)]
+    pub disabled: BTreeMap<String, Service>,
+    /// Folder relative paths were resolved against.
+    #[serde(skip)]
+    pub working_dir: String,
+    /// Absolute paths of the compose files, in order.
+    #[serde(skip)]
+    pub compose_files: Vec<String>,
+    /// The environment used for interpolation (shell + .env).
+    #[serde(skip)]
+    pub environment: BTreeMap<String, String>,
+    /// Variables the files refer to (for `config --variables`).
+    #[serde(skip)]
+    pub env_files: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Service {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: Mapping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attach: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub develop: Option<Develop>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blkio_config: Option<BlkioConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroup_parent: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cgroup: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_count: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_percent: f32,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_period: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_quota: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_rt_period: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_rt_runtime: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpus: f32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cpuset: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_shares: i64,
+    /// Always printed (`null` when unset), as Compose does.
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<FileReference>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub container_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_spec: Option<CredentialSpec>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub depends_on: BTreeMap<String, Dependency>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Deploy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_cgroup_rules: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceMapping>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_opt: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_search: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dockerfile: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub domainname: String,
+    /// Always printed (`null` when unset), as Compose does.
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: MappingWithEquals,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_file: Vec<EnvFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expose: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extends: Option<Extends>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub external_links: Vec<String>,
+    #[serde(skip_serializing_if = "HostsList::is_empty")]
+    pub extra_hosts: HostsList,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<DeviceRequest>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipc: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub isolation: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub label_file: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub log_driver: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_opt: Mapping,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mem_limit: UnitBytes,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mem_reservation: UnitBytes,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub memswap_limit: UnitBytes,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mem_swappiness: UnitBytes,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mac_address: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, Option<ServiceModel>>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub net: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network_mode: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, Option<ServiceNetwork>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub oom_kill_disable: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub oom_score_adj: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pid: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pids_limit: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub platform: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<Port>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pull_policy: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub restart: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub runtime: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<FileReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_opt: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shm_size: UnitBytes,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub stdin_open: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_grace_period: Option<Duration>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stop_signal: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub storage_opt: Mapping,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: Mapping,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tmpfs: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tty: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ulimits: BTreeMap<String, UlimitValue>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub use_api_socket: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub userns_mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uts: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub volume_driver: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<ServiceVolume>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_start: Vec<ServiceHook>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_start: Vec<ServiceHook>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_stop: Vec<ServiceHook>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Provider {
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, Vec<String>>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Build {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub context: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dockerfile: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dockerfile_inline: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entitlements: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: MappingWithEquals,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub provenance: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sbom: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssh: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_from: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_to: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub no_cache: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub no_cache_filter: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub additional_contexts: Mapping,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pull: bool,
+    #[serde(skip_serializing_if = "HostsList::is_empty")]
+    pub extra_hosts: HostsList,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub isolation: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub network: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<FileReference>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shm_size: UnitBytes,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ulimits: BTreeMap<String, UlimitValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub privileged: bool,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Develop {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<Trigger>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Trigger {
+    pub path: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "ServiceHook::is_empty")]
+    pub exec: ServiceHook,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub initial_sync: bool,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceHook {
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: MappingWithEquals,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub per_replica: bool,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+impl ServiceHook {
+    fn is_empty(&self) -> bool {
+        self == &ServiceHook::default()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlkioConfig {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub weight: u16,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weight_device: Vec<WeightDevice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_read_bps: Vec<ThrottleDevice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_read_iops: Vec<ThrottleDevice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_write_bps: Vec<ThrottleDevice>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_write_iops: Vec<ThrottleDevice>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+/// Go prints these fields with their Go names (no json tags upstream).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WeightDevice {
+    #[serde(rename = "Path", alias = "path")]
+    pub path: String,
+    #[serde(rename = "Weight", alias = "weight")]
+    pub weight: u16,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ThrottleDevice {
+    #[serde(rename = "Path", alias = "path")]
+    pub path: String,
+    #[serde(rename = "Rate", alias = "rate")]
+    pub rate: UnitBytes,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CredentialSpec {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub config: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub file: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub registry: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Dependency {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub condition: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub restart: bool,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Deploy {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_config: Option<UpdateConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_config: Option<UpdateConfig>,
+    pub resources: Resources,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<RestartPolicy>,
+    pub placement: Placement,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub endpoint_mode: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpdateConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u64>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub delay: Duration,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub failure_action: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub monitor: Duration,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub max_failure_ratio: f32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub order: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Resources {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Resource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Resource>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Resource {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpus: f32,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub memory: UnitBytes,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pids: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRequest>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generic_resources: Vec<GenericResource>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GenericResource {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discrete_resource_spec: Option<DiscreteGenericResource>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiscreteGenericResource {
+    pub kind: String,
+    pub value: i64,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceRequest {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    /// -1 means `all`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub count: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_ids: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: Mapping,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RestartPolicy {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub condition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Placement {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<PlacementPreference>,
+    #[serde(rename = "max_replicas_per_node", skip_serializing_if = "is_zero")]
+    pub max_replicas: u64,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacementPreference {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub spread: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceMapping {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub permissions: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EnvFile {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub path: String,
+    /// Printed only when false (Go's `omitzero` on an opt-out flag).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub required: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Extends {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub file: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Healthcheck {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_interval: Option<Duration>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub disable: bool,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Logging {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: Mapping,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceModel {
+    #[serde(rename = "endpoint_var", skip_serializing_if = "String::is_empty")]
+    pub endpoint_variable: String,
+    #[serde(rename = "model_var", skip_serializing_if = "String::is_empty")]
+    pub model_variable: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelConfig {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub model: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub context_size: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runtime_flags: Vec<String>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceNetwork {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: Mapping,
+    #[serde(rename = "gw_priority", skip_serializing_if = "is_zero")]
+    pub gateway_priority: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub interface_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipv4_address: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ipv6_address: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub link_local_ips: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mac_address: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub priority: i64,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Port {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub host_ip: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub target: u32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub published: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub protocol: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub app_protocol: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceVolume {
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub consistency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<VolumeBind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<VolumeVolume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs: Option<VolumeTmpfs>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<VolumeImage>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VolumeBind {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub selinux: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub propagation: String,
+    /// Opt-out flag: printed as `true`, left out when false (Go's `omitzero` on `OptOut`).
+    #[serde(default = "yes", skip_serializing_if = "std::ops::Not::not")]
+    pub create_host_path: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub recursive: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VolumeVolume {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub nocopy: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subpath: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VolumeTmpfs {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub size: UnitBytes,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub mode: u32,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VolumeImage {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subpath: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+/// A service's use of a secret or config.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileReference {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<FileMode>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Network {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: Mapping,
+    pub ipam: Ipam,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub external: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub internal: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub attachable: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_ipv4: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_ipv6: Option<bool>,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ipam {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<IpamPool>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: Mapping,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IpamPool {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subnet: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gateway: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ip_range: String,
+    #[serde(rename = "aux_addresses", skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: Mapping,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Volume {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: Mapping,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub external: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}
+
+/// A top-level secret or config.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileObject {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub file: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub environment: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub content: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub external: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Mapping,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: Mapping,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub template_driver: String,
+    #[serde(flatten, skip_serializing)]
+    pub extensions: Extensions,
+}

@@ -1,0 +1,272 @@
+//! Rendering in one place: project JSON/YAML the way Compose prints them (Go's escaping, `$$`),
+//! and load errors for people (file:line:col, key path, hint).
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::load::LoadErrors;
+
+/// Options for [`json`]: Go's `MarshalIndent` layout, HTML escaping and `$` → `$$`.
+#[derive(Clone, Copy)]
+pub struct JsonStyle {
+    pub indent: bool,
+    pub escape_dollar: bool,
+}
+
+/// Writes JSON as Go's encoding/json does: `<`, `>`, `&`, U+2028/9 escaped; 2-space indent.
+pub fn json(v: &Value, style: JsonStyle) -> String {
+    let mut out = String::new();
+    write_json(&mut out, v, style, 0);
+    out
+}
+
+fn write_str(out: &mut String, s: &str, escape_dollar: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            '$' if escape_dollar => out.push_str("$$"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_json(out: &mut String, v: &Value, style: JsonStyle, depth: usize) {
+    let nl = |out: &mut String, d: usize| {
+        if style.indent {
+            out.push('\n');
+            for _ in 0..d {
+                out.push_str("  ");
+            }
+        }
+    };
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_str(out, s, style.escape_dollar),
+        Value::Array(a) => {
+            if a.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                nl(out, depth + 1);
+                write_json(out, x, style, depth + 1);
+            }
+            nl(out, depth);
+            out.push(']');
+        }
+        Value::Object(m) => {
+            if m.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                nl(out, depth + 1);
+                write_str(out, k, false);
+                out.push(':');
+                if style.indent {
+                    out.push(' ');
+                }
+                write_json(out, x, style, depth + 1);
+            }
+            nl(out, depth);
+            out.push('}');
+        }
+    }
+}
+
+/// Writes YAML in the layout `docker compose config` uses (2 spaces, `- ` items indented).
+pub fn yaml(v: &Value, escape_dollar: bool) -> String {
+    let mut out = String::new();
+    write_yaml(&mut out, v, 0, escape_dollar);
+    out
+}
+
+fn needs_quotes(s: &str) -> bool {
+    if s.is_empty() {
+        return true;
+    }
+    let lower = s.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off" | "y" | "n"
+    ) {
+        return true;
+    }
+    if s.parse::<f64>().is_ok()
+        || s.starts_with("0x")
+        || s.starts_with("0o")
+        || s.starts_with('.') && s[1..].parse::<f64>().is_ok()
+    {
+        return true;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return !(first == '-' && s.len() > 1 && !s.starts_with("- ")) || s == "-";
+    }
+    s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.contains('\n')
+        || s.contains('\t')
+        || s.chars().any(|c| (c as u32) < 0x20)
+}
+
+fn yaml_scalar(s: &str, escape_dollar: bool) -> String {
+    let s = if escape_dollar {
+        s.replace('$', "$$")
+    } else {
+        s.to_string()
+    };
+    if needs_quotes(&s) {
+        let mut out = String::new();
+        write_str(&mut out, &s, false);
+        out.replace("\\u003c", "<")
+            .replace("\\u003e", ">")
+            .replace("\\u0026", "&")
+    } else {
+        s
+    }
+}
+
+fn write_yaml(out: &mut String, v: &Value, depth: usize, esc: bool) {
+    let pad = "  ".repeat(depth);
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let key = yaml_scalar(k, false);
+                match x {
+                    Value::Object(mm) if !mm.is_empty() => {
+                        let _ = writeln!(out, "{pad}{key}:");
+                        write_yaml(out, x, depth + 1, esc);
+                    }
+                    Value::Array(a) if !a.is_empty() => {
+                        let _ = writeln!(out, "{pad}{key}:");
+                        write_yaml(out, x, depth + 1, esc);
+                    }
+                    _ => {
+                        let _ = writeln!(out, "{pad}{key}: {}", inline(x, esc));
+                    }
+                }
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                match x {
+                    Value::Object(mm) if !mm.is_empty() => {
+                        let mut inner = String::new();
+                        write_yaml(&mut inner, x, depth + 1, esc);
+                        let inner = inner.trim_start().to_string();
+                        let _ = write!(out, "{pad}- {inner}");
+                    }
+                    Value::Array(aa) if !aa.is_empty() => {
+                        let _ = writeln!(out, "{pad}-");
+                        write_yaml(out, x, depth + 1, esc);
+                    }
+                    _ => {
+                        let _ = writeln!(out, "{pad}- {}", inline(x, esc));
+                    }
+                }
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "{pad}{}", inline(v, esc));
+        }
+    }
+}
+
+fn inline(v: &Value, esc: bool) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => yaml_scalar(s, esc),
+        Value::Array(_) => "[]".into(),
+        Value::Object(_) => "{}".into(),
+    }
+}
+
+/// The text printed for load errors: one block per error, `error:` first.
+pub fn errors(e: &LoadErrors) -> String {
+    let mut s = String::new();
+    for err in &e.0 {
+        let _ = write!(s, "error: ");
+        if let Some(span) = &err.span {
+            let _ = write!(s, "{span}: ");
+        }
+        if let Some(path) = &err.path {
+            let _ = write!(s, "{path}: ");
+        }
+        let _ = writeln!(s, "{}", err.message);
+        if let Some(h) = &err.hint {
+            let _ = writeln!(s, "  hint: {h}");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_like_go() {
+        let v = serde_json::json!({"a": "x < y && $HOME", "b": [1, {}]});
+        assert_eq!(
+            json(
+                &v,
+                JsonStyle {
+                    indent: false,
+                    escape_dollar: false
+                }
+            ),
+            r#"{"a":"x \u003c y \u0026\u0026 $HOME","b":[1,{}]}"#
+        );
+        assert!(
+            json(
+                &v,
+                JsonStyle {
+                    indent: true,
+                    escape_dollar: true
+                }
+            )
+            .contains("$$HOME")
+        );
+    }
+
+    #[test]
+    fn yaml_quotes_ambiguous_scalars() {
+        let v =
+            serde_json::json!({"p": "8000", "nothing": null, "l": ["a", "true"], "m": {"k": "v"}});
+        assert_eq!(
+            yaml(&v, false),
+            "p: \"8000\"\nnothing: null\nl:\n  - a\n  - \"true\"\nm:\n  k: v\n"
+        );
+    }
+}
