@@ -99,7 +99,8 @@ fn render_project(project: &Project, format: ConfigFormat) -> String {
             if let serde_json::Value::Object(m) = &v {
                 let mut keys: Vec<&String> = m.keys().collect();
                 keys.sort();
-                for k in keys {
+                // Compose's project JSON has no `models` key
+                for k in keys.into_iter().filter(|k| *k != "models") {
                     sorted.insert(k.clone(), m[k].clone());
                 }
             }

@@ -446,6 +446,7 @@ fn resolve_env_files(
         if svc.env_file.is_empty() {
             continue;
         }
+        let _ = name;
         let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
         for f in &svc.env_file {
             let p = PathBuf::from(&f.path);
@@ -492,6 +493,8 @@ fn resolve_env_files(
         for (k, v) in from_files {
             svc.environment.entry(k).or_insert(v);
         }
+        // Compose prints the resolved environment, not the files it came from.
+        svc.env_file.clear();
     }
     Ok(())
 }

@@ -91,10 +91,6 @@ pub fn set_defaults(doc: &mut Node) -> Result<(), LoadError> {
             }
             return Ok(true);
         }
-        if matches(pat, "services.*.volumes.*.bind") {
-            set_default(n, "create_host_path", b(true, &span));
-            return Ok(true);
-        }
         Ok(false)
     })
 }
@@ -109,9 +105,19 @@ pub fn expand_user(p: &str) -> String {
     p.to_string()
 }
 
+/// `C:\x`, `z:/` or `\\server\share`: already absolute on Windows, kept as written.
+fn is_windows_abs(p: &str) -> bool {
+    let b = p.as_bytes();
+    p.starts_with("\\\\")
+        || (b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && (b[2] == b'\\' || b[2] == b'/'))
+}
+
 pub fn abs_path(base: &Path, p: &str) -> String {
     let p = expand_user(p);
-    if p.is_empty() || Path::new(&p).is_absolute() {
+    if p.is_empty() || Path::new(&p).is_absolute() || is_windows_abs(&p) {
         return p;
     }
     let joined: PathBuf = base.join(&p);

@@ -428,7 +428,6 @@ fn build_map(entries: Vec<(Node, Node)>, span: &Span) -> Result<Map, LoadError> 
     for (k, v) in entries {
         let name = match &k.value {
             Value::Str(s) => s.clone(),
-            Value::Null => "null".to_string(),
             Value::Map(_) | Value::Seq(_) => {
                 return Err(
                     LoadError::new(ErrorKind::Yaml, "a mapping key must be a scalar").at(&k.span),

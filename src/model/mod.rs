@@ -25,6 +25,15 @@ fn yes() -> bool {
     true
 }
 
+/// Prints a float32 as Go does: its shortest text, and integers without a fraction.
+fn go_f32<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return s.serialize_i64(*v as i64);
+    }
+    let f: f64 = v.to_string().parse().unwrap_or(*v as f64);
+    s.serialize_f64(f)
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Project {
@@ -85,7 +94,7 @@ pub struct Service {
     pub cgroup: String,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_count: i64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "go_f32")]
     pub cpu_percent: f32,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_period: i64,
@@ -95,7 +104,7 @@ pub struct Service {
     pub cpu_rt_period: i64,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_rt_runtime: i64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "go_f32")]
     pub cpus: f32,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cpuset: String,
@@ -345,7 +354,7 @@ pub struct Trigger {
     pub action: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
-    #[serde(skip_serializing_if = "ServiceHook::is_empty")]
+    /// Always printed (Go never omits a struct).
     pub exec: ServiceHook,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
@@ -375,12 +384,6 @@ pub struct ServiceHook {
     pub per_replica: bool,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
-}
-
-impl ServiceHook {
-    fn is_empty(&self) -> bool {
-        self == &ServiceHook::default()
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -485,7 +488,7 @@ pub struct UpdateConfig {
     pub failure_action: String,
     #[serde(skip_serializing_if = "is_zero")]
     pub monitor: Duration,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "go_f32")]
     pub max_failure_ratio: f32,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub order: String,
@@ -507,7 +510,7 @@ pub struct Resources {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Resource {
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", serialize_with = "go_f32")]
     pub cpus: f32,
     #[serde(skip_serializing_if = "is_zero")]
     pub memory: UnitBytes,
@@ -762,9 +765,10 @@ pub struct VolumeBind {
     pub selinux: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub propagation: String,
-    /// Opt-out flag: printed as `true`, left out when false (Go's `omitzero` on `OptOut`).
-    #[serde(default = "yes", skip_serializing_if = "std::ops::Not::not")]
-    pub create_host_path: bool,
+    /// Opt-out flag (absent means true); printed only when it was written or came from the
+    /// short syntax, as Compose does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_host_path: Option<bool>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub recursive: String,
     #[serde(flatten, skip_serializing)]
