@@ -13,7 +13,7 @@ use super::error::{ErrorKind, LoadError, Span};
 
 /// Alias expansion stops past this many nodes: the two alias bombs of the corpus would expand to
 /// hundreds of millions of nodes, real files to a few thousands.
-pub const MAX_NODES: usize = 2_000_000;
+pub const MAX_NODES: usize = 1_000_000;
 
 /// How a merge with an earlier file treats this node (`!reset` drops it, `!override` replaces).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
