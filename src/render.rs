@@ -6,6 +6,34 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::load::LoadErrors;
+use crate::model::Project;
+
+/// The project as `docker compose config --format json` prints it: Go marshals the top level
+/// from a map (keys sorted) and leaves `models` out; `$` is written `$$`.
+pub fn project_json(project: &Project) -> String {
+    let Value::Object(mut top) =
+        serde_json::to_value(project).expect("the model always serializes")
+    else {
+        unreachable!("a project serializes to an object")
+    };
+    top.remove("models");
+    top.sort_keys();
+    json(
+        &Value::Object(top),
+        JsonStyle {
+            indent: true,
+            escape_dollar: true,
+        },
+    )
+}
+
+/// The project as `docker compose config` prints it in YAML (struct order, `$` written `$$`).
+pub fn project_yaml(project: &Project) -> String {
+    yaml(
+        &serde_json::to_value(project).expect("the model always serializes"),
+        true,
+    )
+}
 
 /// Options for [`json`]: Go's `MarshalIndent` layout, HTML escaping and `$` → `$$`.
 #[derive(Clone, Copy)]

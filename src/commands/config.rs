@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::{Failure, options, print, warn};
 use crate::cli::{ConfigArgs, ConfigFormat, Global};
 use crate::model::{Project, Service};
-use crate::render::{JsonStyle, json, yaml};
+use crate::render::{JsonStyle, json};
 
 pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
     let mut opts = options(global, &args.services)?;
@@ -85,34 +85,10 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
     }
 }
 
-/// The project document as Compose prints it.
-pub fn project_value(project: &Project) -> serde_json::Value {
-    serde_json::to_value(project).expect("the model always serializes")
-}
-
 fn render_project(project: &Project, format: ConfigFormat) -> String {
-    let v = project_value(project);
     match format {
-        ConfigFormat::Json => {
-            // Go prints the top level from a map: keys sorted
-            let mut sorted = serde_json::Map::new();
-            if let serde_json::Value::Object(m) = &v {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                // Compose's project JSON has no `models` key
-                for k in keys.into_iter().filter(|k| *k != "models") {
-                    sorted.insert(k.clone(), m[k].clone());
-                }
-            }
-            json(
-                &serde_json::Value::Object(sorted),
-                JsonStyle {
-                    indent: true,
-                    escape_dollar: true,
-                },
-            )
-        }
-        ConfigFormat::Yaml => yaml(&v, true),
+        ConfigFormat::Json => crate::render::project_json(project),
+        ConfigFormat::Yaml => crate::render::project_yaml(project),
     }
 }
 

@@ -86,7 +86,7 @@ impl Options {
 pub struct Loaded {
     pub project: Project,
     pub warnings: Vec<String>,
-    /// Variables the files use, with their defaults where given (for `config --variables`).
+    /// Variables the files use that were unset (for `config --variables`).
     pub unset_variables: Vec<String>,
 }
 
@@ -348,14 +348,6 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     let mut dict = Node::map(Span::synthetic("<merged>"));
     let mut included: Vec<PathBuf> = Vec::new();
     for (_, path, doc) in docs {
-        let file_dir = if path.as_os_str() == "-" {
-            workdir.clone()
-        } else {
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or(workdir.clone())
-        };
-        let _ = file_dir;
         dict = load_document(&mut ctx, dict, doc, &path, &workdir, &mut included)?;
     }
     if dict.as_map().is_none_or(|m| m.is_empty()) {
@@ -446,7 +438,6 @@ fn resolve_env_files(
         if svc.env_file.is_empty() {
             continue;
         }
-        let _ = name;
         let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
         for f in &svc.env_file {
             let p = PathBuf::from(&f.path);

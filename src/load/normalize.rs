@@ -247,7 +247,6 @@ pub fn normalize(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), LoadError> {
     normalize_networks(doc);
-    let doc_span = doc.span.clone();
     if let Some(Value::Map(services)) = doc.get_mut("services").map(|s| &mut s.value) {
         for (_, svc) in services.iter_mut() {
             let span = svc.span.clone();
@@ -355,7 +354,6 @@ pub fn normalize(
             }
         }
     }
-    let _ = doc_span;
     Ok(())
 }
 

@@ -384,7 +384,7 @@ impl Builder {
                     unreachable!("parser balances events")
                 };
                 self.spend(1, &span)?;
-                let map = build_map(entries, &span)?;
+                let map = build_map(entries)?;
                 let mut node = Node::new(Value::Map(map), span);
                 node.tag = merge_tag(tag);
                 self.push(node, anchor)
@@ -422,7 +422,7 @@ fn merge_tag(tag: Tag) -> MergeTag {
 }
 
 /// Builds a mapping: explicit keys win over merged ones, earlier merge sources over later ones.
-fn build_map(entries: Vec<(Node, Node)>, span: &Span) -> Result<Map, LoadError> {
+fn build_map(entries: Vec<(Node, Node)>) -> Result<Map, LoadError> {
     let mut map = Map::with_capacity(entries.len());
     let mut merged: Vec<Node> = Vec::new();
     for (k, v) in entries {
@@ -471,7 +471,6 @@ fn build_map(entries: Vec<(Node, Node)>, span: &Span) -> Result<Map, LoadError> 
             }
         }
     }
-    let _ = span;
     Ok(map)
 }
 
