@@ -15,6 +15,7 @@ enum T {
     DependsOn,
     EnvFile,
     StringOrList,
+    Dns,
     Extends,
     Gpus,
     SliceToMap,
@@ -41,7 +42,7 @@ const TRANSFORMS: &[(&str, T)] = &[
     ("services.*.networks", T::SliceToMap),
     ("services.*.models", T::SliceToMap),
     ("services.*.volumes.*", T::Volume),
-    ("services.*.dns", T::StringOrList),
+    ("services.*.dns", T::Dns),
     ("services.*.devices.*", T::Device),
     ("services.*.secrets.*", T::FileMount),
     ("services.*.configs.*", T::FileMount),
@@ -224,7 +225,11 @@ fn apply(t: T, node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError>
                 _ => {}
             }
         }
-        T::StringOrList => {
+        // `dns: ""` (often an unset variable) means no server, as in Compose
+        T::Dns if matches!(&node.value, Value::Str(s) if s.is_empty()) => {
+            node.value = Value::Seq(vec![]);
+        }
+        T::StringOrList | T::Dns => {
             if let Value::Str(_) = node.value {
                 let n = node.clone();
                 node.value = Value::Seq(vec![n]);

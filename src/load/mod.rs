@@ -9,6 +9,7 @@ pub mod error;
 pub mod interpolate;
 pub mod merge;
 pub mod normalize;
+pub mod rules;
 pub mod schema;
 pub mod yaml;
 
@@ -353,6 +354,12 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     if dict.as_map().is_none_or(|m| m.is_empty()) {
         return Err(LoadError::new(ErrorKind::Type, "empty compose file").into());
     }
+    // `x-*` entries of the resource sections are extensions, not resources (as in Compose)
+    for kind in ["networks", "volumes", "secrets", "configs"] {
+        if let Some(m) = dict.get_mut(kind).and_then(Node::as_map_mut) {
+            m.retain(|k, _| !k.name.starts_with("x-"));
+        }
+    }
     normalize::set_defaults(&mut dict)?;
     if opts.resolve_paths {
         normalize::resolve_paths(&mut dict, &workdir)?;
@@ -484,7 +491,7 @@ fn resolve_env_files(
         for (k, v) in from_files {
             svc.environment.entry(k).or_insert(v);
         }
-        // Compose prints the resolved environment, not the files it came from.
+        // Containers get the resolved environment, not the files: Compose prints and hashes it so.
         svc.env_file.clear();
     }
     Ok(())
@@ -574,6 +581,10 @@ fn load_document(
     let mut merged = merge::merge(dict, doc, &mut Vec::new())?;
     merge::enforce_unicity(&mut merged, &mut Vec::new());
     schema::validate(&merged).map_err(LoadErrors)?;
+    let broken = rules::check(&merged);
+    if !broken.is_empty() {
+        return Err(LoadErrors(broken));
+    }
     if let Some(m) = merged.as_map_mut()
         && m.shift_remove("version").is_some()
     {
@@ -804,7 +815,7 @@ fn resolve_service(
             .into());
         }
     };
-    let mut base = match file {
+    let base = match file {
         None => resolve_service(ctx, doc, path, &base_name, stack)?,
         Some(f) => {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -836,8 +847,9 @@ fn resolve_service(
         }
     };
     stack.pop();
-    if let Some(m) = base.as_map_mut() {
-        m.shift_remove("depends_on");
+    if base.is_null() {
+        // Compose leaves a service that extends an empty one as written, `extends` included
+        return Ok(svc);
     }
     let mut over = svc;
     if let Some(m) = over.as_map_mut() {

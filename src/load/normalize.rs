@@ -317,18 +317,6 @@ pub fn normalize(
             if !deps.is_empty() {
                 svc.insert("depends_on", Node::new(Value::Map(deps), span.clone()));
             }
-            // pre_start hooks inherit the service image
-            let image = svc.get("image").and_then(Node::as_str).map(str::to_string);
-            if let (Some(image), Some(Value::Seq(hooks))) =
-                (image, svc.get_mut("pre_start").map(|h| &mut h.value))
-            {
-                for h in hooks.iter_mut() {
-                    if h.get("image").is_none() && !image.is_empty() {
-                        let s = h.span.clone();
-                        h.insert("image", Node::str(image.clone(), s));
-                    }
-                }
-            }
         }
     }
     // resource names
@@ -441,7 +429,6 @@ pub fn prepare_for_model(doc: &mut Node) -> Result<(), LoadError> {
         let p = |s: &str| matches(pat, s);
         if p("services.*.environment")
             || p("services.*.build.args")
-            || p("services.*.pre_start.*.environment")
             || p("services.*.post_start.*.environment")
             || p("services.*.pre_stop.*.environment")
             || p("services.*.develop.watch.*.exec.environment")
@@ -477,7 +464,6 @@ pub fn prepare_for_model(doc: &mut Node) -> Result<(), LoadError> {
         }
         if p("services.*.command")
             || p("services.*.entrypoint")
-            || p("services.*.pre_start.*.command")
             || p("services.*.post_start.*.command")
             || p("services.*.pre_stop.*.command")
             || p("services.*.develop.watch.*.exec.command")
@@ -526,7 +512,6 @@ pub fn prepare_for_model(doc: &mut Node) -> Result<(), LoadError> {
             || p("services.*.build.cache_from")
             || p("services.*.build.cache_to")
             || p("services.*.build.platforms")
-            || p("services.*.build.no_cache_filter")
             || p("services.*.profiles")
             || p("services.*.security_opt")
             || p("services.*.cap_add")
@@ -693,12 +678,15 @@ fn to_string_map(n: &mut Node) {
 
 fn to_hosts(n: &mut Node) {
     let mut m = Map::new();
-    let mut add = |host: &str, ip: String, span: &Span| {
+    // `host=ip1,ip2` names several addresses, as in Compose
+    let mut add = |host: &str, ips: String, span: &Span| {
         let e = m
             .entry(Key::new(host, span.clone()))
             .or_insert_with(|| Node::new(Value::Seq(vec![]), span.clone()));
         if let Value::Seq(s) = &mut e.value {
-            s.push(Node::str(ip, span.clone()));
+            for ip in ips.split(',') {
+                s.push(Node::str(ip, span.clone()));
+            }
         }
     };
     match &n.value {

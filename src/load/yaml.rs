@@ -384,7 +384,7 @@ impl Builder {
                     unreachable!("parser balances events")
                 };
                 self.spend(1, &span)?;
-                let map = build_map(entries)?;
+                let map = build_map(entries, || self.path())?;
                 let mut node = Node::new(Value::Map(map), span);
                 node.tag = merge_tag(tag);
                 self.push(node, anchor)
@@ -395,6 +395,22 @@ impl Builder {
             | Event::DocumentStart(_)
             | Event::Nothing => Ok(()),
         }
+    }
+
+    /// The key path of the node being built, from the open frames (for messages).
+    fn path(&self) -> String {
+        let parts: Vec<String> = self
+            .stack
+            .iter()
+            .map(|f| match f {
+                Frame::Seq { items, .. } => format!("[{}]", items.len()),
+                Frame::Map { key, .. } => key
+                    .as_ref()
+                    .and_then(Node::scalar_string)
+                    .unwrap_or_default(),
+            })
+            .collect();
+        super::interpolate::path_string(&parts)
     }
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
@@ -422,7 +438,9 @@ fn merge_tag(tag: Tag) -> MergeTag {
 }
 
 /// Builds a mapping: explicit keys win over merged ones, earlier merge sources over later ones.
-fn build_map(entries: Vec<(Node, Node)>) -> Result<Map, LoadError> {
+/// Keys must be strings, as in Compose (`1:`, `true:`, `~:` are refused); `path` names the
+/// mapping in messages.
+fn build_map(entries: Vec<(Node, Node)>, path: impl Fn() -> String) -> Result<Map, LoadError> {
     let mut map = Map::with_capacity(entries.len());
     let mut merged: Vec<Node> = Vec::new();
     for (k, v) in entries {
@@ -433,7 +451,15 @@ fn build_map(entries: Vec<(Node, Node)>) -> Result<Map, LoadError> {
                     LoadError::new(ErrorKind::Yaml, "a mapping key must be a scalar").at(&k.span),
                 );
             }
-            _ => k.scalar_string().unwrap_or_default(),
+            _ => {
+                let text = k.scalar_string().unwrap_or_else(|| "null".into());
+                return Err(
+                    LoadError::new(ErrorKind::Type, format!("non-string key `{text}`"))
+                        .at(&k.span)
+                        .path(path())
+                        .hint(format!("quote it: \"{text}\"")),
+                );
+            }
         };
         if name == "<<" && matches!(k.value, Value::Str(_)) {
             match v.value {

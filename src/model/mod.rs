@@ -261,8 +261,6 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pre_start: Vec<ServiceHook>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<ServiceHook>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<ServiceHook>,
@@ -308,8 +306,6 @@ pub struct Build {
     pub cache_to: Vec<String>,
     #[serde(skip_serializing_if = "is_zero")]
     pub no_cache: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub no_cache_filter: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub additional_contexts: Mapping,
     #[serde(skip_serializing_if = "is_zero")]
@@ -371,8 +367,6 @@ pub struct Trigger {
 pub struct ServiceHook {
     pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub image: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
     #[serde(skip_serializing_if = "is_zero")]
     pub privileged: bool,
@@ -380,8 +374,6 @@ pub struct ServiceHook {
     pub working_dir: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: MappingWithEquals,
-    #[serde(skip_serializing_if = "is_zero")]
-    pub per_replica: bool,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
