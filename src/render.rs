@@ -127,6 +127,34 @@ fn write_json(out: &mut String, v: &Value, style: JsonStyle, depth: usize) {
     }
 }
 
+/// A table as Docker's CLI prints them (Go's tabwriter: each column but the last padded to its
+/// widest cell plus 3 spaces, at least 20 wide).
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count() + 3)
+                .max()
+                .unwrap_or(0)
+                .max(20)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        for (c, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if c + 1 < row.len() {
+                let pad = widths[c] - cell.chars().count();
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Writes YAML in the layout `docker compose config` uses (2 spaces, `- ` items indented).
 pub fn yaml(v: &Value, escape_dollar: bool) -> String {
     let mut out = String::new();
@@ -262,6 +290,18 @@ pub fn errors(e: &LoadErrors) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_pad_like_tabwriter() {
+        let rows = vec![
+            vec!["NAME".into(), "REQUIRED".into(), "VALUE".into()],
+            vec!["A_VERY_LONG_VARIABLE_NAME".into(), "true".into(), "".into()],
+        ];
+        assert_eq!(
+            table(&rows),
+            "NAME                        REQUIRED            VALUE\nA_VERY_LONG_VARIABLE_NAME   true                \n"
+        );
+    }
 
     #[test]
     fn json_escapes_like_go() {

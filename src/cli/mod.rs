@@ -84,9 +84,9 @@ pub enum ConfigFormat {
 pub struct ConfigArgs {
     /// Services to include (they enable their profiles)
     pub services: Vec<String>,
-    /// Format the output
-    #[arg(long, value_enum, default_value = "yaml")]
-    pub format: ConfigFormat,
+    /// Format the output [default: yaml; a table for --variables]
+    #[arg(long, value_enum)]
+    pub format: Option<ConfigFormat>,
     /// Save to file (default: stdout)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,

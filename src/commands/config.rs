@@ -1,17 +1,19 @@
 //! `rcompose config`: loads the project and prints it (YAML/JSON), or parts of it, or hashes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use super::{Failure, options, print, warn};
 use crate::cli::{ConfigArgs, ConfigFormat, Global};
+use crate::load::interpolate::Variable;
 use crate::model::{Project, Service};
 use crate::render::{JsonStyle, json};
 
 pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
     let mut opts = options(global, &args.services)?;
-    opts.interpolate = !args.no_interpolate;
+    // listing the variables must work while some are still missing
+    opts.interpolate = !args.no_interpolate && !args.variables;
     opts.normalize = !args.no_normalize;
     opts.resolve_paths = !args.no_path_resolution;
     opts.consistency = !args.no_consistency;
@@ -72,16 +74,65 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
                 .collect(),
         )
     } else if args.variables {
-        let mut vars: Vec<String> = loaded.unset_variables.clone();
-        vars.sort();
-        lines(vars)
+        variables(&loaded.variables, args.format)
     } else {
-        render_project(&project, args.format)
+        render_project(&project, args.format.unwrap_or(ConfigFormat::Yaml))
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display()))),
         None => print(&text),
+    }
+}
+
+/// `--variables`: a table by default, or JSON / YAML keyed by name.
+fn variables(vars: &BTreeMap<String, Variable>, format: Option<ConfigFormat>) -> String {
+    match format {
+        None => {
+            let mut rows = vec![
+                ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"]
+                    .map(String::from)
+                    .to_vec(),
+            ];
+            rows.extend(vars.values().map(|v| {
+                vec![
+                    v.name.clone(),
+                    v.required.to_string(),
+                    v.default.clone(),
+                    v.presence.clone(),
+                ]
+            }));
+            crate::render::table(&rows)
+        }
+        Some(ConfigFormat::Json) => {
+            let v = serde_json::to_value(vars).expect("variables serialize");
+            let style = JsonStyle {
+                indent: true,
+                escape_dollar: false,
+            };
+            json(&v, style) + "\n"
+        }
+        Some(ConfigFormat::Yaml) => {
+            // Go's YAML encoder lowercases the field names
+            let v = serde_json::to_value(vars).expect("variables serialize");
+            let lower = |m: &serde_json::Map<String, serde_json::Value>| {
+                m.iter()
+                    .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                    .collect::<serde_json::Map<_, _>>()
+            };
+            let v: serde_json::Map<String, serde_json::Value> = v
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_object().map(lower).unwrap_or_default().into(),
+                    )
+                })
+                .collect();
+            crate::render::yaml(&v.into(), false)
+        }
     }
 }
 

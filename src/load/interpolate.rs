@@ -124,29 +124,7 @@ fn braced(
         return Err(SubstError::Invalid);
     }
     let op = b[op_at];
-    // The expression ends at the first balanced closing brace (Compose's own rule: a `{` opens a
-    // level and the character after it is skipped).
-    let mut depth = 0i32;
-    let mut close = None;
-    let mut k = start;
-    while k < b.len() {
-        if b[k] == b'}' {
-            depth -= 1;
-            if depth == 0 {
-                close = Some(k);
-                break;
-            }
-        }
-        if b[k] == b'{' {
-            depth += 1;
-            k += 1;
-        }
-        k += 1;
-    }
-    let close = match close.or_else(|| s.rfind('}').filter(|&c| c > op_at)) {
-        Some(c) => c,
-        None => return Err(SubstError::Invalid),
-    };
+    let close = closing_brace(s, start, op_at).ok_or(SubstError::Invalid)?;
     let arg = &s[op_at + 1..close];
     let value = vars.get(name);
     let result = match op {
@@ -172,6 +150,109 @@ fn braced(
     };
     out.push_str(&result);
     Ok(close + 1)
+}
+
+/// The closing brace of the expression starting at `start` (its `$`), whose operator is at
+/// `op_at`. Compose's own rule: a `{` opens a level and the character after it is skipped.
+fn closing_brace(s: &str, start: usize, op_at: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0i32;
+    let mut k = start;
+    while k < b.len() {
+        if b[k] == b'}' {
+            depth -= 1;
+            if depth == 0 {
+                return Some(k);
+            }
+        }
+        if b[k] == b'{' {
+            depth += 1;
+            k += 1;
+        }
+        k += 1;
+    }
+    s.rfind('}').filter(|&c| c > op_at)
+}
+
+/// A variable a file refers to, as `config --variables` lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Variable {
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// The text after `-` / `:-` (not substituted).
+    #[serde(rename = "DefaultValue")]
+    pub default: String,
+    /// The text after `+` / `:+` (not substituted).
+    #[serde(rename = "PresenceValue")]
+    pub presence: String,
+    /// Written with `?` / `:?`.
+    #[serde(rename = "Required")]
+    pub required: bool,
+}
+
+/// Every variable `s` refers to, nested ones included, whatever their values; a later mention of
+/// a name replaces an earlier one, as in Compose.
+pub fn variables(s: &str, out: &mut std::collections::BTreeMap<String, Variable>) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let next = b[i + 1];
+        if next == b'$' {
+            i += 2;
+            continue;
+        }
+        let braced = next == b'{';
+        let name_start = if braced { i + 2 } else { i + 1 };
+        if name_start >= b.len() || !is_name_start(b[name_start]) {
+            i += 1;
+            continue;
+        }
+        let mut j = name_start;
+        while j < b.len() && is_name_char(b[j]) {
+            j += 1;
+        }
+        let mut v = Variable {
+            name: s[name_start..j].to_string(),
+            ..Variable::default()
+        };
+        let dollar = i;
+        i = j;
+        if braced {
+            let op_at = if b.get(j) == Some(&b':') { j + 1 } else { j };
+            match b.get(op_at) {
+                Some(b'}') if op_at == j => i = j + 1,
+                Some(op @ (b'-' | b'+' | b'?')) => {
+                    let Some(close) = closing_brace(s, dollar, op_at) else {
+                        return;
+                    };
+                    let arg = &s[op_at + 1..close];
+                    match op {
+                        b'-' => v.default = arg.to_string(),
+                        b'+' => v.presence = arg.to_string(),
+                        _ => v.required = true,
+                    }
+                    variables(arg, out);
+                    i = close + 1;
+                }
+                _ => continue,
+            }
+        }
+        out.insert(v.name.clone(), v);
+    }
+}
+
+/// Collects [`variables`] from every string of a node tree.
+pub fn node_variables(node: &Node, out: &mut std::collections::BTreeMap<String, Variable>) {
+    match &node.value {
+        Value::Str(s) => variables(s, out),
+        Value::Seq(items) => items.iter().for_each(|n| node_variables(n, out)),
+        Value::Map(m) => m.values().for_each(|n| node_variables(n, out)),
+        _ => {}
+    }
 }
 
 /// A value type that Compose casts an interpolated string to, by key path.
@@ -358,6 +439,31 @@ fn subst_error(e: SubstError, template: &str, path: &[String]) -> LoadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_variables_with_defaults_and_nesting() {
+        let mut out = std::collections::BTreeMap::new();
+        variables(
+            "$A ${B:-b} ${C?no} ${D:+alt} ${E:-${F-deep}} $$G ${H}",
+            &mut out,
+        );
+        let got: Vec<String> = out
+            .values()
+            .map(|v| format!("{}|{}|{}|{}", v.name, v.required, v.default, v.presence))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "A|false||",
+                "B|false|b|",
+                "C|true||",
+                "D|false||alt",
+                "E|false|${F-deep}|",
+                "F|false|deep|",
+                "H|false||"
+            ]
+        );
+    }
 
     fn sub(s: &str) -> Result<String, SubstError> {
         let env = |k: &str| match k {

@@ -87,8 +87,8 @@ impl Options {
 pub struct Loaded {
     pub project: Project,
     pub warnings: Vec<String>,
-    /// Variables the files use that were unset (for `config --variables`).
-    pub unset_variables: Vec<String>,
+    /// Every variable the files refer to, by name (for `config --variables`).
+    pub variables: BTreeMap<String, interpolate::Variable>,
 }
 
 fn io_error(msg: String) -> LoadErrors {
@@ -166,6 +166,7 @@ struct Ctx<'a> {
     opts: &'a Options,
     warnings: Vec<String>,
     unset: Vec<String>,
+    variables: BTreeMap<String, interpolate::Variable>,
 }
 
 /// Loads a project the way `docker compose config` does.
@@ -286,6 +287,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
         opts,
         warnings: Vec::new(),
         unset: Vec::new(),
+        variables: BTreeMap::new(),
     };
     let mut docs: Vec<(Arc<str>, PathBuf, Node)> = Vec::new();
     for (p, text) in &contents {
@@ -414,7 +416,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     Ok(Loaded {
         project,
         warnings: ctx.warnings,
-        unset_variables: ctx.unset,
+        variables: ctx.variables,
     })
 }
 
@@ -517,6 +519,7 @@ fn load_document(
         .at(&doc.span)
         .into());
     }
+    interpolate::node_variables(&doc, &mut ctx.variables);
     if ctx.opts.interpolate {
         let env = ctx.env;
         let look = |k: &str| env.get(k).cloned();
@@ -716,6 +719,7 @@ fn include_one(
         opts: ctx.opts,
         warnings: Vec::new(),
         unset: Vec::new(),
+        variables: BTreeMap::new(),
     };
     let mut dict = Node::map(item.span.clone());
     for f in &files {
@@ -740,6 +744,7 @@ fn include_one(
         normalize::resolve_paths(&mut dict, &project_dir)?;
     }
     ctx.warnings.extend(sub.warnings);
+    ctx.variables.extend(sub.variables);
     Ok(dict)
 }
 

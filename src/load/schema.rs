@@ -14,18 +14,35 @@ use super::yaml::{Node, Value};
 /// The Compose specification's schema, as published by compose-spec/compose-go (Apache-2.0).
 pub const COMPOSE_SPEC: &str = include_str!("../../schemas/compose-spec.json");
 
-struct Schema {
+/// A JSON Schema ready to validate located trees (its patterns compiled once).
+pub struct Schema {
     root: J,
     regexes: HashMap<String, Regex>,
+}
+
+impl Schema {
+    pub fn new(root: J) -> Schema {
+        let mut regexes = HashMap::new();
+        collect_patterns(&root, &mut regexes);
+        Schema { root, regexes }
+    }
+
+    /// Validates a node against the whole schema; returns every error found.
+    pub fn validate(&self, doc: &Node) -> Result<(), Vec<LoadError>> {
+        let mut errors = Vec::new();
+        check(self, &self.root, doc, &mut Vec::new(), &mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 fn schema() -> &'static Schema {
     static S: OnceLock<Schema> = OnceLock::new();
     S.get_or_init(|| {
-        let root: J = serde_json::from_str(COMPOSE_SPEC).expect("the bundled schema is valid JSON");
-        let mut regexes = HashMap::new();
-        collect_patterns(&root, &mut regexes);
-        Schema { root, regexes }
+        Schema::new(serde_json::from_str(COMPOSE_SPEC).expect("the bundled schema is valid JSON"))
     })
 }
 
@@ -53,15 +70,7 @@ fn collect_patterns(v: &J, out: &mut HashMap<String, Regex>) {
 
 /// Validates a whole compose document; returns every error found (one per offending node).
 pub fn validate(doc: &Node) -> Result<(), Vec<LoadError>> {
-    let s = schema();
-    let mut errors = Vec::new();
-    let mut path = Vec::new();
-    check(s, &s.root, doc, &mut path, &mut errors);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    schema().validate(doc)
 }
 
 fn resolve<'a>(s: &'a Schema, sch: &'a J) -> &'a J {
@@ -159,6 +168,17 @@ fn check(s: &Schema, sch: &J, node: &Node, path: &mut Vec<String>, errors: &mut 
         if !errors.is_empty() {
             return;
         }
+    }
+    if let Some(J::Array(all)) = sch.get("allOf") {
+        for b in all {
+            check(s, b, node, path, errors);
+        }
+    }
+    if let Some(J::Array(branches)) = sch.get("anyOf")
+        && !branches.iter().any(|b| is_valid(s, b, node))
+    {
+        explain_none(s, branches, node, path, errors);
+        return;
     }
     if let Some(J::Array(values)) = sch.get("enum") {
         let j = node.to_json();
@@ -313,7 +333,17 @@ fn check_one_of(
         ));
         return;
     }
-    // None valid: explain with the branch whose type fits, or list the types allowed.
+    explain_none(s, branches, node, path, errors);
+}
+
+/// No branch fits: explain with the first branch whose type fits, or list the types allowed.
+fn explain_none(
+    s: &Schema,
+    branches: &[J],
+    node: &Node,
+    path: &mut Vec<String>,
+    errors: &mut Vec<LoadError>,
+) {
     let fitting: Vec<&J> = branches
         .iter()
         .filter(|b| {

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+pub mod input;
 mod scalars;
 pub use scalars::{Duration, FileMode, HostsList, UlimitValue, UnitBytes};
 
@@ -34,7 +36,7 @@ fn go_f32<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(f)
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Project {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -69,16 +71,18 @@ pub struct Project {
     pub env_files: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Service {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub annotations: Mapping,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attach: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<input::BuildInput>")]
     pub build: Option<Build>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub develop: Option<Develop>,
@@ -91,6 +95,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cgroup_parent: String,
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("enum" = ["host", "private"]))]
     pub cgroup: String,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_count: i64,
@@ -111,42 +116,53 @@ pub struct Service {
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_shares: i64,
     /// Always printed (`null` when unset), as Compose does.
+    #[schemars(with = "Option<input::Command>")]
     pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::FileRefInput>")]
     pub configs: Vec<FileReference>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub container_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_spec: Option<CredentialSpec>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::DependsOnInput")]
     pub depends_on: BTreeMap<String, Dependency>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy: Option<Deploy>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::DeviceInput>")]
     pub devices: Vec<DeviceMapping>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::StringOrList")]
     pub dns: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_opt: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::StringOrList")]
     pub dns_search: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub dockerfile: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub domainname: String,
     /// Always printed (`null` when unset), as Compose does.
+    #[schemars(with = "Option<input::Command>")]
     pub entrypoint: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<Provider>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub environment: MappingWithEquals,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::EnvFileInput")]
     pub env_file: Vec<EnvFile>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::Scalar>")]
     pub expose: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<input::ExtendsInput>")]
     pub extends: Option<Extends>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub external_links: Vec<String>,
@@ -155,6 +171,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_add: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::GpusInput")]
     pub gpus: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub hostname: String,
@@ -169,8 +186,10 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub isolation: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::StringOrList")]
     pub label_file: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
@@ -191,12 +210,14 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ModelsInput")]
     pub models: BTreeMap<String, Option<ServiceModel>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub net: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub network_mode: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::NetworksInput")]
     pub networks: BTreeMap<String, Option<ServiceNetwork>>,
     #[serde(skip_serializing_if = "is_zero")]
     pub oom_kill_disable: bool,
@@ -209,6 +230,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub platform: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::PortInput>")]
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "is_zero")]
     pub privileged: bool,
@@ -223,6 +245,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::FileRefInput>")]
     pub secrets: Vec<FileReference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security_opt: Vec<String>,
@@ -237,8 +260,10 @@ pub struct Service {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub storage_opt: Mapping,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub sysctls: Mapping,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::StringOrList")]
     pub tmpfs: Vec<String>,
     #[serde(skip_serializing_if = "is_zero")]
     pub tty: bool,
@@ -255,6 +280,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub volume_driver: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::VolumeInput>")]
     pub volumes: Vec<ServiceVolume>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes_from: Vec<String>,
@@ -268,18 +294,19 @@ pub struct Service {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Provider {
     #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
     pub kind: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, input::ScalarOrList>")]
     pub options: BTreeMap<String, Vec<String>>,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Build {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -291,14 +318,19 @@ pub struct Build {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub entitlements: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub args: MappingWithEquals,
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[schemars(with = "input::Scalar")]
     pub provenance: String,
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[schemars(with = "input::Scalar")]
     pub sbom: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::SshInput")]
     pub ssh: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cache_from: Vec<String>,
@@ -307,6 +339,7 @@ pub struct Build {
     #[serde(skip_serializing_if = "is_zero")]
     pub no_cache: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub additional_contexts: Mapping,
     #[serde(skip_serializing_if = "is_zero")]
     pub pull: bool,
@@ -319,6 +352,7 @@ pub struct Build {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<input::FileRefInput>")]
     pub secrets: Vec<FileReference>,
     #[serde(skip_serializing_if = "is_zero")]
     pub shm_size: UnitBytes,
@@ -334,7 +368,7 @@ pub struct Build {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Develop {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -343,8 +377,9 @@ pub struct Develop {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["path", "action"]))]
 pub struct Trigger {
     pub path: String,
     pub action: String,
@@ -362,9 +397,10 @@ pub struct Trigger {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceHook {
+    #[schemars(with = "Option<input::Command>")]
     pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub user: String,
@@ -373,12 +409,13 @@ pub struct ServiceHook {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub environment: MappingWithEquals,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct BlkioConfig {
     #[serde(skip_serializing_if = "is_zero")]
@@ -398,29 +435,33 @@ pub struct BlkioConfig {
 }
 
 /// Go prints these fields with their Go names (no json tags upstream).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WeightDevice {
     #[serde(rename = "Path", alias = "path")]
+    #[schemars(rename = "path")]
     pub path: String,
     #[serde(rename = "Weight", alias = "weight")]
+    #[schemars(rename = "weight")]
     pub weight: u16,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ThrottleDevice {
     #[serde(rename = "Path", alias = "path")]
+    #[schemars(rename = "path")]
     pub path: String,
     #[serde(rename = "Rate", alias = "rate")]
+    #[schemars(rename = "rate")]
     pub rate: UnitBytes,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CredentialSpec {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -433,8 +474,9 @@ pub struct CredentialSpec {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["condition"]))]
 pub struct Dependency {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub condition: String,
@@ -446,7 +488,7 @@ pub struct Dependency {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Deploy {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -454,6 +496,7 @@ pub struct Deploy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i64>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_config: Option<UpdateConfig>,
@@ -469,7 +512,7 @@ pub struct Deploy {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct UpdateConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -488,7 +531,7 @@ pub struct UpdateConfig {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Resources {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -499,7 +542,7 @@ pub struct Resources {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Resource {
     #[serde(skip_serializing_if = "is_zero", serialize_with = "go_f32")]
@@ -509,6 +552,7 @@ pub struct Resource {
     #[serde(skip_serializing_if = "is_zero")]
     pub pids: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::ReservedDevices")]
     pub devices: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub generic_resources: Vec<GenericResource>,
@@ -516,7 +560,7 @@ pub struct Resource {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct GenericResource {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -525,7 +569,7 @@ pub struct GenericResource {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DiscreteGenericResource {
     pub kind: String,
@@ -534,7 +578,7 @@ pub struct DiscreteGenericResource {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeviceRequest {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -543,14 +587,16 @@ pub struct DeviceRequest {
     pub driver: String,
     /// -1 means `all`.
     #[serde(skip_serializing_if = "is_zero")]
+    #[schemars(with = "input::CountInput")]
     pub count: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_ids: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, Option<input::Scalar>>")]
     pub options: Mapping,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct RestartPolicy {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -565,7 +611,7 @@ pub struct RestartPolicy {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Placement {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -578,7 +624,7 @@ pub struct Placement {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PlacementPreference {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -587,7 +633,7 @@ pub struct PlacementPreference {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DeviceMapping {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -600,7 +646,7 @@ pub struct DeviceMapping {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct EnvFile {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -612,7 +658,7 @@ pub struct EnvFile {
     pub format: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Extends {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -621,10 +667,11 @@ pub struct Extends {
     pub service: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Healthcheck {
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "input::Command")]
     pub test: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
@@ -642,18 +689,19 @@ pub struct Healthcheck {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Logging {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, Option<input::Scalar>>")]
     pub options: Mapping,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceModel {
     #[serde(rename = "endpoint_var", skip_serializing_if = "String::is_empty")]
@@ -664,7 +712,7 @@ pub struct ServiceModel {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ModelConfig {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -679,12 +727,13 @@ pub struct ModelConfig {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceNetwork {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::Options")]
     pub driver_opts: Mapping,
     #[serde(rename = "gw_priority", skip_serializing_if = "is_zero")]
     pub gateway_priority: i64,
@@ -704,7 +753,7 @@ pub struct ServiceNetwork {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Port {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -716,6 +765,7 @@ pub struct Port {
     #[serde(skip_serializing_if = "is_zero")]
     pub target: u32,
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[schemars(with = "input::StringOrNumber")]
     pub published: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub protocol: String,
@@ -725,7 +775,7 @@ pub struct Port {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceVolume {
     #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
@@ -750,7 +800,7 @@ pub struct ServiceVolume {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct VolumeBind {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -767,10 +817,11 @@ pub struct VolumeBind {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct VolumeVolume {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "is_zero")]
     pub nocopy: bool,
@@ -780,10 +831,11 @@ pub struct VolumeVolume {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct VolumeTmpfs {
     #[serde(skip_serializing_if = "is_zero")]
+    #[schemars(extend("minimum" = 0))]
     pub size: UnitBytes,
     #[serde(skip_serializing_if = "is_zero")]
     pub mode: u32,
@@ -791,7 +843,7 @@ pub struct VolumeTmpfs {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct VolumeImage {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -801,7 +853,7 @@ pub struct VolumeImage {
 }
 
 /// A service's use of a secret or config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FileReference {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -818,7 +870,7 @@ pub struct FileReference {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Network {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -826,15 +878,18 @@ pub struct Network {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::Options")]
     pub driver_opts: Mapping,
     pub ipam: Ipam,
     #[serde(skip_serializing_if = "is_zero")]
+    #[schemars(with = "input::ExternalInput")]
     pub external: bool,
     #[serde(skip_serializing_if = "is_zero")]
     pub internal: bool,
     #[serde(skip_serializing_if = "is_zero")]
     pub attachable: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_ipv4: Option<bool>,
@@ -844,7 +899,7 @@ pub struct Network {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Ipam {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -852,12 +907,13 @@ pub struct Ipam {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<IpamPool>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, Option<input::Scalar>>")]
     pub options: Mapping,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct IpamPool {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -872,7 +928,7 @@ pub struct IpamPool {
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Volume {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -880,17 +936,20 @@ pub struct Volume {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::Options")]
     pub driver_opts: Mapping,
     #[serde(skip_serializing_if = "is_zero")]
+    #[schemars(with = "input::ExternalInput")]
     pub external: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(flatten, skip_serializing)]
     pub extensions: Extensions,
 }
 
 /// A top-level secret or config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FileObject {
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -902,12 +961,15 @@ pub struct FileObject {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub content: String,
     #[serde(skip_serializing_if = "is_zero")]
+    #[schemars(with = "input::ExternalInput")]
     pub external: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub driver: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "input::Options")]
     pub driver_opts: Mapping,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub template_driver: String,

@@ -315,3 +315,93 @@ mod tests {
         assert_eq!(UnitBytes::parse("lots"), None);
     }
 }
+
+// Editor-schema forms of the scalars: what their parsers accept.
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{Duration, FileMode, HostsList, UlimitValue, UnitBytes};
+
+    impl JsonSchema for Duration {
+        fn schema_name() -> Cow<'static, str> {
+            "duration".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": ["string", "number"],
+                "description": "A duration: `1m30s`, `500ms`, `2h`, `1d` (Go units plus d and w)",
+                "pattern": "^[-+]?(\\d+(\\.\\d*)?(ns|us|µs|μs|ms|s|m|h|d|w))+$|^0$|\\$"
+            })
+        }
+    }
+
+    impl JsonSchema for UnitBytes {
+        fn schema_name() -> Cow<'static, str> {
+            "bytes".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": ["string", "integer"],
+                "description": "A size in bytes, or with a binary unit: `512m`, `1g`, `64k`"
+            })
+        }
+    }
+
+    impl JsonSchema for FileMode {
+        fn schema_name() -> Cow<'static, str> {
+            "file_mode".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": ["string", "integer"],
+                "description": "A file mode, e.g. 0440 (octal when written as a string)"
+            })
+        }
+    }
+
+    impl JsonSchema for UlimitValue {
+        fn schema_name() -> Cow<'static, str> {
+            "ulimit".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "oneOf": [
+                    {"type": "integer", "description": "one value for both limits"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "soft": {"type": "integer"},
+                            "hard": {"type": "integer"}
+                        },
+                        "required": ["soft", "hard"]
+                    }
+                ]
+            })
+        }
+    }
+
+    impl JsonSchema for HostsList {
+        fn schema_name() -> Cow<'static, str> {
+            "extra_hosts".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "`host=ip` / `host:ip` items, or `host: ip` (several addresses as a list)",
+                "oneOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {
+                        "type": "object",
+                        "additionalProperties": {
+                            "oneOf": [
+                                {"type": "string"},
+                                {"type": "array", "items": {"type": "string"}}
+                            ]
+                        }
+                    }
+                ]
+            })
+        }
+    }
+}
