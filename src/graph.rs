@@ -27,7 +27,14 @@ impl Graph {
         for (name, svc) in &project.services {
             for (dep, d) in &svc.depends_on {
                 if let Some(&to) = index.get(dep) {
-                    graph.add_edge(index[name], to, d.condition.clone());
+                    let mut label = d.condition.clone();
+                    if d.restart {
+                        label.push_str(", restart");
+                    }
+                    if !d.required {
+                        label.push_str(", optional");
+                    }
+                    graph.add_edge(index[name], to, label);
                 }
             }
         }
@@ -37,7 +44,7 @@ impl Graph {
                 ErrorKind::Cycle,
                 format!("dependency cycle: {}", cycle.join(" -> ")),
             )
-            .path(format!("services.{}.depends_on", cycle[0]))
+            .path(format!("services.{}.depends_on.{}", cycle[0], cycle[1]))
             .hint("remove one of these depends_on entries"));
         }
         Ok(g)

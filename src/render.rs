@@ -35,6 +35,33 @@ pub fn project_yaml(project: &Project) -> String {
     )
 }
 
+/// The untyped model as `config --no-interpolate` prints it: Go marshals maps, so keys are
+/// sorted at every level, and `$` stays as written.
+pub fn model(v: &Value, as_json: bool) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut m: serde_json::Map<String, Value> =
+                    m.iter().map(|(k, v)| (k.clone(), sorted(v))).collect();
+                m.sort_keys();
+                Value::Object(m)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let v = sorted(v);
+    if as_json {
+        let style = JsonStyle {
+            indent: true,
+            escape_dollar: false,
+        };
+        json(&v, style)
+    } else {
+        yaml(&v, false)
+    }
+}
+
 /// Options for [`json`]: Go's `MarshalIndent` layout, HTML escaping and `$` → `$$`.
 #[derive(Clone, Copy)]
 pub struct JsonStyle {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
-use super::{Failure, options, print, warn};
+use super::{Failure, no_such_service, options, print, warn};
 use crate::cli::{ConfigArgs, ConfigFormat, Global};
 use crate::load::interpolate::Variable;
 use crate::model::{Project, Service};
@@ -75,6 +75,9 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
         )
     } else if args.variables {
         variables(&loaded.variables, args.format)
+    } else if let Some(model) = &loaded.model {
+        let as_json = args.format == Some(ConfigFormat::Json);
+        crate::render::model(model, as_json)
     } else {
         render_project(&project, args.format.unwrap_or(ConfigFormat::Yaml))
     };
@@ -173,7 +176,7 @@ fn select_services(project: &mut Project, names: &[String]) -> Result<(), Failur
     let mut todo: Vec<String> = names.to_vec();
     while let Some(n) = todo.pop() {
         let Some(svc) = project.services.get(&n) else {
-            return Err(Failure::Other(format!("no such service: {n}")));
+            return Err(no_such_service(project, &n));
         };
         if keep.insert(n.clone()) {
             todo.extend(

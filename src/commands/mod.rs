@@ -58,6 +58,26 @@ pub fn run() -> i32 {
     }
 }
 
+/// `no such service: x`, with a did-you-mean or the profile that would enable it.
+pub fn no_such_service(project: &crate::model::Project, name: &str) -> Failure {
+    let mut e = load::LoadError::new(ErrorKind::Undefined, format!("no such service: {name}"));
+    if let Some(svc) = project.disabled.get(name) {
+        e = e.hint(format!(
+            "it is in profile `{}`: add `--profile {}`",
+            svc.profiles.join("`, `"),
+            svc.profiles.first().map_or("", String::as_str)
+        ));
+    } else if let Some(best) =
+        load::error::did_you_mean(name, project.services.keys().map(String::as_str))
+    {
+        e = e.hint(format!("did you mean `{best}`?"));
+    } else {
+        let names: Vec<&str> = project.services.keys().map(String::as_str).collect();
+        e = e.hint(format!("the services are: {}", names.join(", ")));
+    }
+    Failure::Load(e.into())
+}
+
 /// Load options from the global flags and the process environment.
 pub fn options(global: &Global, services: &[String]) -> Result<Options, Failure> {
     let cwd = std::env::current_dir()

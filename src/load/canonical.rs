@@ -59,12 +59,24 @@ const TRANSFORMS: &[(&str, T)] = &[
 ];
 
 /// Applies the canonical transforms to a whole document.
-pub fn canonical(doc: &mut Node) -> Result<(), LoadError> {
+/// Rewrites every short syntax of `doc` into its long form. `lenient` (loading without
+/// interpolation) keeps a value that does not parse as written when it holds a `$`: it may be a
+/// `${VARIABLE}` that would have made it valid.
+pub fn canonical(doc: &mut Node, lenient: bool) -> Result<(), LoadError> {
     let mut path = Vec::new();
-    transform(doc, &mut path)
+    transform(doc, &mut path, lenient)
 }
 
-fn transform(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
+fn has_variable(node: &Node) -> bool {
+    match &node.value {
+        Value::Str(s) => s.contains('$'),
+        Value::Seq(items) => items.iter().any(has_variable),
+        Value::Map(m) => m.values().any(has_variable),
+        _ => false,
+    }
+}
+
+fn transform(node: &mut Node, path: &mut Vec<String>, lenient: bool) -> Result<(), LoadError> {
     let pat: Vec<String> = path
         .iter()
         .map(|p| {
@@ -76,17 +88,24 @@ fn transform(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
         })
         .collect();
     if let Some((_, t)) = TRANSFORMS.iter().find(|(p, _)| matches(&pat, p)) {
-        return apply(*t, node, path);
+        if lenient && has_variable(node) {
+            let mut attempt = node.clone();
+            if apply(*t, &mut attempt, path, lenient).is_ok() {
+                *node = attempt;
+            }
+            return Ok(());
+        }
+        return apply(*t, node, path, lenient);
     }
-    recurse(node, path)
+    recurse(node, path, lenient)
 }
 
-fn recurse(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
+fn recurse(node: &mut Node, path: &mut Vec<String>, lenient: bool) -> Result<(), LoadError> {
     match &mut node.value {
         Value::Map(m) => {
             for (k, v) in m.iter_mut() {
                 path.push(k.name.clone());
-                let r = transform(v, path);
+                let r = transform(v, path, lenient);
                 path.pop();
                 r?;
             }
@@ -94,7 +113,7 @@ fn recurse(node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
         Value::Seq(items) => {
             for (i, v) in items.iter_mut().enumerate() {
                 path.push(format!("[{i}]"));
-                let r = transform(v, path);
+                let r = transform(v, path, lenient);
                 path.pop();
                 r?;
             }
@@ -118,7 +137,7 @@ fn map_of(entries: Vec<(&str, Node)>, span: &Span) -> Node {
     Node::new(Value::Map(m), span.clone())
 }
 
-fn apply(t: T, node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError> {
+fn apply(t: T, node: &mut Node, path: &mut Vec<String>, lenient: bool) -> Result<(), LoadError> {
     let span = node.span.clone();
     match t {
         T::Service | T::Build | T::Extends | T::MaybeExternal => {
@@ -130,7 +149,7 @@ fn apply(t: T, node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError>
                 *node = map_of(vec![("service", Node::str(s.clone(), span.clone()))], &span);
                 return Ok(());
             }
-            recurse(node, path)?;
+            recurse(node, path, lenient)?;
             if let T::MaybeExternal = t {
                 external(node, path)?;
             }
@@ -245,7 +264,7 @@ fn apply(t: T, node: &mut Node, path: &mut Vec<String>) -> Result<(), LoadError>
                     span,
                 );
             }
-            _ => recurse(node, path)?,
+            _ => recurse(node, path, lenient)?,
         },
         T::SliceToMap => {
             if let Value::Seq(_) = node.value {

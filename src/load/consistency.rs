@@ -5,10 +5,14 @@ use super::error::{ErrorKind, LoadError, LoadErrors, did_you_mean};
 use super::yaml::Node;
 use crate::model::Project;
 
+/// The node at a key path; list items are written `[i]`.
 fn span_of<'a>(dict: &'a Node, path: &[&str]) -> Option<&'a Node> {
     let mut n = dict;
     for p in path {
-        n = n.get(p)?;
+        n = match p.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+            Some(i) => n.as_seq()?.get(i.parse::<usize>().ok()?)?,
+            None => n.get(p)?,
+        };
     }
     Some(n)
 }
@@ -18,7 +22,7 @@ fn undefined(dict: &Node, kind: &str, name: &str, at: &[&str], known: Vec<&str>)
         ErrorKind::Undefined,
         format!("refers to undefined {kind} `{name}`"),
     )
-    .path(at.join("."));
+    .path(at.join(".").replace(".[", "["));
     if let Some(n) = span_of(dict, at) {
         e = e.at(&n.span);
     }
@@ -56,7 +60,7 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
                 ));
             }
         }
-        for v in &svc.volumes {
+        for (i, v) in svc.volumes.iter().enumerate() {
             if v.kind == "volume"
                 && !v.source.is_empty()
                 && !project.volumes.contains_key(&v.source)
@@ -65,29 +69,29 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
                     dict,
                     "volume",
                     &v.source,
-                    &["services", name, "volumes"],
+                    &["services", name, "volumes", &format!("[{i}]")],
                     project.volumes.keys().map(String::as_str).collect(),
                 ));
             }
         }
-        for s in &svc.secrets {
+        for (i, s) in svc.secrets.iter().enumerate() {
             if !project.secrets.contains_key(&s.source) {
                 errors.push(undefined(
                     dict,
                     "secret",
                     &s.source,
-                    &["services", name, "secrets"],
+                    &["services", name, "secrets", &format!("[{i}]")],
                     project.secrets.keys().map(String::as_str).collect(),
                 ));
             }
         }
-        for c in &svc.configs {
+        for (i, c) in svc.configs.iter().enumerate() {
             if !project.configs.contains_key(&c.source) {
                 errors.push(undefined(
                     dict,
                     "config",
                     &c.source,
-                    &["services", name, "configs"],
+                    &["services", name, "configs", &format!("[{i}]")],
                     project.configs.keys().map(String::as_str).collect(),
                 ));
             }
@@ -112,19 +116,32 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
         if let Some(scale) = svc.scale.or(svc.deploy.as_ref().and_then(|d| d.replicas))
             && scale > 1
         {
-            errors.push(
-                LoadError::new(
-                    ErrorKind::Conflict,
-                    format!(
-                        "`container_name` {:?} cannot be used with scale {scale}",
-                        svc.container_name
-                    ),
-                )
-                .path(format!("services.{name}")),
-            );
+            let mut e = LoadError::new(
+                ErrorKind::Conflict,
+                format!(
+                    "`container_name` {:?} cannot be used with scale {scale}",
+                    svc.container_name
+                ),
+            )
+            .path(format!("services.{name}"))
+            .hint("container names are unique: drop `container_name` to run several replicas");
+            if let Some(n) = span_of(dict, &["services", name, "container_name"]) {
+                e = e.at(&n.span);
+            }
+            errors.push(e);
         }
     }
-    if let Err(cycle) = crate::graph::Graph::new(project).map(|_| ()) {
+    if let Err(mut cycle) = crate::graph::Graph::new(project).map(|_| ()) {
+        // point at the first edge of the cycle, `services.a.depends_on.b`
+        let at: Vec<&str> = cycle
+            .path
+            .as_deref()
+            .unwrap_or_default()
+            .split('.')
+            .collect();
+        if let Some(n) = span_of(dict, &at) {
+            cycle = cycle.at(&n.span);
+        }
         errors.push(cycle);
     }
     if errors.is_empty() {

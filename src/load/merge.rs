@@ -162,8 +162,23 @@ fn apply_rule(
     match rule {
         Rule::Replace => Ok(over),
         Rule::ToSequence => {
+            // `KEY: !reset` in a mapping drops the base's KEY
+            let reset: Vec<String> = match &over.value {
+                Value::Map(m) => m
+                    .iter()
+                    .filter(|(_, v)| v.tag == MergeTag::Reset)
+                    .map(|(k, _)| k.name.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
             let span = base.span.clone();
-            let mut seq = to_sequence(base);
+            let mut seq: Vec<Node> = to_sequence(base)
+                .into_iter()
+                .filter(|n| {
+                    let key = n.as_str().unwrap_or_default().split('=').next();
+                    !key.is_some_and(|k| reset.iter().any(|r| r == k))
+                })
+                .collect();
             seq.extend(to_sequence(over));
             Ok(Node::new(Value::Seq(seq), span))
         }
@@ -249,6 +264,9 @@ fn to_sequence(node: Node) -> Vec<Node> {
         Value::Map(m) => {
             let mut seq: Vec<Node> = Vec::new();
             for (k, v) in m {
+                if v.tag == MergeTag::Reset {
+                    continue;
+                }
                 match &v.value {
                     Value::Null => seq.push(Node::str(k.name, k.span)),
                     Value::Seq(items) => {

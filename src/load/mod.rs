@@ -87,6 +87,9 @@ impl Options {
 pub struct Loaded {
     pub project: Project,
     pub warnings: Vec<String>,
+    /// The merged, normalized document before typing; kept when loading without interpolation,
+    /// where typed values (numbers, booleans) may still be `${VARIABLES}`.
+    pub model: Option<serde_json::Value>,
     /// Every variable the files refer to, by name (for `config --variables`).
     pub variables: BTreeMap<String, interpolate::Variable>,
 }
@@ -375,12 +378,29 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     if opts.normalize {
         normalize::normalize(&mut dict, &project_name, &env_lookup)?;
     }
-    normalize::prepare_for_model(&mut dict)?;
+    // without interpolation, Compose shows this untyped model (`config --no-interpolate`)
+    let model = (!opts.interpolate).then(|| {
+        let mut m = dict.to_json();
+        if let Some(o) = m.as_object_mut() {
+            o.insert("name".into(), project_name.clone().into());
+        }
+        m
+    });
 
     // The typed model.
-    let json = dict.to_json();
-    let mut project: Project = serde_json::from_value(json)
-        .map_err(|e| LoadErrors::from(LoadError::new(ErrorKind::Type, e.to_string())))?;
+    let typed = normalize::prepare_for_model(&mut dict)
+        .map_err(LoadErrors::from)
+        .and_then(|()| {
+            serde_json::from_value::<Project>(dict.to_json())
+                .map_err(|e| LoadErrors::from(LoadError::new(ErrorKind::Type, e.to_string())))
+        });
+    let mut project = match (typed, &model) {
+        (Ok(p), _) => p,
+        // without interpolation a `${VARIABLE}` may stand where a number belongs: only the
+        // untyped model means something then
+        (Err(_), Some(_)) => Project::default(),
+        (Err(e), None) => return Err(e),
+    };
     project.name = project_name.clone();
     project.working_dir = workdir.to_string_lossy().into_owned();
     project.compose_files = paths
@@ -409,14 +429,16 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     }
     apply_profiles(&mut project, &profiles, &opts.services);
 
-    if opts.consistency {
+    // references cannot be checked before `${VARIABLES}` are resolved
+    if opts.consistency && opts.interpolate {
         consistency::check(&project, &dict)?;
     }
-    resolve_env_files(&mut project, &env_with_name)?;
+    resolve_env_files(&mut project, &env_with_name, &dict)?;
     Ok(Loaded {
         project,
         warnings: ctx.warnings,
         variables: ctx.variables,
+        model,
     })
 }
 
@@ -442,22 +464,33 @@ fn apply_profiles(project: &mut Project, profiles: &[String], named: &[String]) 
 fn resolve_env_files(
     project: &mut Project,
     env: &IndexMap<String, String>,
+    dict: &Node,
 ) -> Result<(), LoadErrors> {
     for (name, svc) in project.services.iter_mut() {
         if svc.env_file.is_empty() {
             continue;
         }
         let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
-        for f in &svc.env_file {
+        for (i, f) in svc.env_file.iter().enumerate() {
             let p = PathBuf::from(&f.path);
             if !p.is_file() {
                 if f.required {
-                    return Err(LoadError::new(
+                    let mut e = LoadError::new(
                         ErrorKind::Io,
                         format!("env file {} not found", p.display()),
                     )
-                    .path(format!("services.{name}.env_file"))
-                    .into());
+                    .path(format!("services.{name}.env_file[{i}]"))
+                    .hint("create it, or mark it optional with `required: false`");
+                    let at = dict
+                        .get("services")
+                        .and_then(|s| s.get(name))
+                        .and_then(|s| s.get("env_file"))
+                        .and_then(Node::as_seq)
+                        .and_then(|l| l.get(i));
+                    if let Some(n) = at {
+                        e = e.at(&n.span);
+                    }
+                    return Err(e.into());
                 }
                 continue;
             }
@@ -537,7 +570,7 @@ fn load_document(
     // `include`: load each included project and add its resources (conflicts are errors).
     if let Some(inc) = doc.as_map_mut().and_then(|m| m.shift_remove("include")) {
         let mut inc = inc;
-        canonical::canonical(&mut wrap("include", &mut inc))?;
+        canonical::canonical(&mut wrap("include", &mut inc), !ctx.opts.interpolate)?;
         let base_dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -558,15 +591,27 @@ fn load_document(
                         .and_then(Node::as_map_mut)
                         .expect("inserted above");
                     for (k, v) in src {
-                        if doc.get(key).and_then(|m| m.get(&k.name)).is_some()
-                            || dst.contains_key(k.name.as_str())
-                        {
+                        // point at this file's own definition when there is one
+                        let here = doc
+                            .get(key)
+                            .and_then(Node::as_map)
+                            .and_then(|m| m.get_key_value(k.name.as_str()))
+                            .map(|(own, _)| own.span.clone())
+                            .or_else(|| {
+                                dst.get_key_value(k.name.as_str())
+                                    .map(|(o, _)| o.span.clone())
+                            });
+                        if let Some(here) = here {
                             return Err(LoadError::new(
                                 ErrorKind::Conflict,
-                                format!("{key}.{} conflicts with an imported resource", k.name),
+                                format!(
+                                    "`{}` is also defined by the included file {}",
+                                    k.name, k.span
+                                ),
                             )
-                            .at(&k.span)
+                            .at(&here)
                             .path(format!("{key}.{}", k.name))
+                            .hint("an included project's resources cannot be redefined: rename one, or extend it with `extends`")
                             .into());
                         }
                         dst.insert(k, v);
@@ -599,7 +644,7 @@ fn load_document(
             ctx.warnings.push(w);
         }
     }
-    canonical::canonical(&mut merged)?;
+    canonical::canonical(&mut merged, !ctx.opts.interpolate)?;
     merge::enforce_unicity(&mut merged, &mut Vec::new());
     Ok(merged)
 }
@@ -800,6 +845,7 @@ fn resolve_service(
             format!("extends cycle: {}", chain.join(" -> ")),
         )
         .at(&ext.span)
+        .path(format!("services.{name}.extends"))
         .into());
     }
     stack.push(key);

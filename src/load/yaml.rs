@@ -227,11 +227,21 @@ pub fn parse(text: &str, file: &Arc<str>) -> Result<Vec<Node>, LoadError> {
     };
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| {
-            LoadError::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.info())).at(&Span::new(
-                file.clone(),
-                e.marker().line() as u32,
-                e.marker().col() as u32 + 1,
-            ))
+            let err = LoadError::new(ErrorKind::Yaml, format!("invalid YAML: {}", e.info())).at(
+                &Span::new(
+                    file.clone(),
+                    e.marker().line() as u32,
+                    e.marker().col() as u32 + 1,
+                ),
+            );
+            let info = e.info();
+            if info.contains("expected key") || info.contains("mapping values") {
+                err.hint("check the indentation of this line and the ones above it")
+            } else if info.contains("tab") {
+                err.hint("YAML indents with spaces, not tabs")
+            } else {
+                err
+            }
         })?;
         b.event(event, span)?;
     }
@@ -484,7 +494,8 @@ fn build_map(entries: Vec<(Node, Node)>, path: impl Fn() -> String) -> Result<Ma
                     prev.span.line
                 ),
             )
-            .at(&k.span));
+            .at(&k.span)
+            .path(path()));
         }
         map.insert(Key::new(name, k.span), v);
     }
