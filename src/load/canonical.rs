@@ -3,7 +3,8 @@
 
 use super::error::{ErrorKind, LoadError, Span};
 use super::interpolate::path_string;
-use super::merge::{matches, to_mapping};
+use super::merge::to_mapping;
+use super::paths::PathTable;
 use super::yaml::{Key, Map, Node, Value};
 
 #[derive(Clone, Copy)]
@@ -28,7 +29,10 @@ enum T {
     Include,
 }
 
-const TRANSFORMS: &[(&str, T)] = &[
+static TRANSFORMS: std::sync::LazyLock<PathTable<T>> =
+    std::sync::LazyLock::new(|| PathTable::new(TRANSFORM_LIST));
+
+const TRANSFORM_LIST: &[(&str, T)] = &[
     ("services.*", T::Service),
     ("services.*.build.secrets.*", T::FileMount),
     ("services.*.build.provenance", T::StringOrX),
@@ -77,25 +81,18 @@ fn has_variable(node: &Node) -> bool {
 }
 
 fn transform(node: &mut Node, path: &mut Vec<String>, lenient: bool) -> Result<(), LoadError> {
-    let pat: Vec<String> = path
-        .iter()
-        .map(|p| {
-            if p.starts_with('[') {
-                "*".into()
-            } else {
-                p.clone()
-            }
-        })
-        .collect();
-    if let Some((_, t)) = TRANSFORMS.iter().find(|(p, _)| matches(&pat, p)) {
+    if let Some(t) = TRANSFORMS.find(path) {
         if lenient && has_variable(node) {
             let mut attempt = node.clone();
-            if apply(*t, &mut attempt, path, lenient).is_ok() {
+            if apply(t, &mut attempt, path, lenient).is_ok() {
                 *node = attempt;
             }
             return Ok(());
         }
-        return apply(*t, node, path, lenient);
+        return apply(t, node, path, lenient);
+    }
+    if !TRANSFORMS.reaches_below(path) {
+        return Ok(());
     }
     recurse(node, path, lenient)
 }

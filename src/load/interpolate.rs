@@ -264,7 +264,10 @@ pub enum Cast {
 }
 
 /// Paths (with `*` for any key or index) whose string values Compose casts after substitution.
-const CASTS: &[(&str, Cast)] = &[
+static CASTS: std::sync::LazyLock<super::paths::PathTable<Cast>> =
+    std::sync::LazyLock::new(|| super::paths::PathTable::new(CAST_LIST));
+
+const CAST_LIST: &[(&str, Cast)] = &[
     ("services.*.cpu_count", Cast::Int),
     ("services.*.cpu_percent", Cast::Float),
     ("services.*.cpu_period", Cast::Int),
@@ -319,11 +322,7 @@ const CASTS: &[(&str, Cast)] = &[
 ];
 
 fn cast_for(path: &[String]) -> Option<Cast> {
-    CASTS.iter().find_map(|(pat, cast)| {
-        let parts: Vec<&str> = pat.split('.').collect();
-        (parts.len() == path.len() && parts.iter().zip(path).all(|(p, s)| *p == "*" || p == s))
-            .then_some(*cast)
-    })
+    CASTS.find(path)
 }
 
 /// Renders a path as `services.web.ports[2]`.

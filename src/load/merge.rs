@@ -1,22 +1,12 @@
 //! Merging compose files (and `extends`) with Compose's rules: mappings merge, lists append, some
 //! keys replace or merge on a key; `!reset` drops and `!override` replaces; then de-duplication.
 
+use std::sync::LazyLock;
+
 use super::error::{ErrorKind, LoadError};
 use super::interpolate::path_string;
+use super::paths::PathTable;
 use super::yaml::{Key, MergeTag, Node, Value};
-
-/// Does `path` (keys, list items as `[i]`) match `pattern` (dot-separated, `*` for any one part)?
-pub fn matches(path: &[String], pattern: &str) -> bool {
-    let mut parts = pattern.split('.');
-    for p in path {
-        match parts.next() {
-            Some("*") => {}
-            Some(x) if x == p => {}
-            _ => return false,
-        }
-    }
-    parts.next().is_none()
-}
 
 #[derive(Clone, Copy)]
 enum Rule {
@@ -30,7 +20,9 @@ enum Rule {
     IpamConfig,
 }
 
-const RULES: &[(&str, Rule)] = &[
+static RULES: LazyLock<PathTable<Rule>> = LazyLock::new(|| PathTable::new(RULE_LIST));
+
+const RULE_LIST: &[(&str, Rule)] = &[
     ("networks.*.ipam.config", Rule::IpamConfig),
     ("networks.*.labels", Rule::ToSequence),
     ("volumes.*.labels", Rule::ToSequence),
@@ -67,18 +59,8 @@ pub fn merge(base: Node, over: Node, path: &mut Vec<String>) -> Result<Node, Loa
     if over.tag == MergeTag::Override {
         return Ok(over);
     }
-    let pattern_path: Vec<String> = path
-        .iter()
-        .map(|p| {
-            if p.starts_with('[') {
-                "[]".into()
-            } else {
-                p.clone()
-            }
-        })
-        .collect();
-    if let Some((_, rule)) = RULES.iter().find(|(p, _)| matches(&pattern_path, p)) {
-        return apply_rule(*rule, base, over, path);
+    if let Some(rule) = RULES.find(path) {
+        return apply_rule(rule, base, over, path);
     }
     if over.is_null() {
         return Ok(base);
@@ -358,7 +340,9 @@ enum Index {
     EnvFile,
 }
 
-const UNIQUE: &[(&str, Index)] = &[
+static UNIQUE: LazyLock<PathTable<Index>> = LazyLock::new(|| PathTable::new(UNIQUE_LIST));
+
+const UNIQUE_LIST: &[(&str, Index)] = &[
     ("networks.*.labels", Index::KeyValue),
     ("networks.*.ipam.options", Index::KeyValue),
     ("services.*.annotations", Index::KeyValue),
@@ -442,7 +426,7 @@ fn index_key(ix: Index, n: &Node) -> Option<String> {
 /// Removes duplicates from the lists Compose keys (last one wins, in the first one's place).
 pub fn enforce_unicity(node: &mut Node, path: &mut Vec<String>) {
     match &mut node.value {
-        Value::Map(m) => {
+        Value::Map(m) if UNIQUE.reaches_below(path) => {
             for (k, v) in m.iter_mut() {
                 path.push(k.name.clone());
                 enforce_unicity(v, path);
@@ -450,14 +434,14 @@ pub fn enforce_unicity(node: &mut Node, path: &mut Vec<String>) {
             }
         }
         Value::Seq(items) => {
-            let Some((_, ix)) = UNIQUE.iter().find(|(p, _)| matches(path, p)) else {
+            let Some(ix) = UNIQUE.find(path) else {
                 return;
             };
             let mut out: Vec<Node> = Vec::with_capacity(items.len());
             let mut keys: std::collections::HashMap<String, usize> =
                 std::collections::HashMap::new();
             for it in std::mem::take(items) {
-                match index_key(*ix, &it) {
+                match index_key(ix, &it) {
                     Some(k) => match keys.get(&k) {
                         Some(&j) => out[j] = it,
                         None => {
@@ -537,16 +521,5 @@ mod tests {
             j["services"]["a"],
             serde_json::json!({"labels": {"c": "d"}})
         );
-    }
-
-    #[test]
-    fn path_patterns() {
-        let p: Vec<String> = ["services", "web", "ports"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert!(matches(&p, "services.*.ports"));
-        assert!(!matches(&p, "services.*"));
-        assert!(!matches(&p, "services.*.ports.*"));
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod interpolate;
 pub mod merge;
 pub mod normalize;
+pub mod paths;
 pub mod rules;
 pub mod schema;
 pub mod yaml;
@@ -94,6 +95,28 @@ pub struct Loaded {
     pub variables: BTreeMap<String, interpolate::Variable>,
 }
 
+/// The largest compose or env file rcompose reads.
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// Reads a compose or env file: a regular file only (a device or a FIFO would never end) and at
+/// most [`MAX_FILE_SIZE`] bytes.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, Read};
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(Error::other("not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(MAX_FILE_SIZE + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_SIZE {
+        return Err(Error::other(format!(
+            "larger than {} MiB",
+            MAX_FILE_SIZE >> 20
+        )));
+    }
+    Ok(text)
+}
+
 fn io_error(msg: String) -> LoadErrors {
     LoadError::new(ErrorKind::Io, msg).into()
 }
@@ -132,7 +155,7 @@ fn read_env_file(
     path: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<IndexMap<String, String>, LoadErrors> {
-    let text = std::fs::read_to_string(path)
+    let text = read_text(path)
         .map_err(|e| io_error(format!("cannot read env file {}: {e}", path.display())))?;
     dotenv::parse(&text, lookup).map_err(|(line, msg)| {
         LoadError::new(ErrorKind::Syntax, msg)
@@ -280,8 +303,8 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
         if p.as_os_str() == "-" {
             contents.push((p.clone(), opts.stdin.clone().unwrap_or_default()));
         } else {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| io_error(format!("cannot read {}: {e}", p.display())))?;
+            let text =
+                read_text(p).map_err(|e| io_error(format!("cannot read {}: {e}", p.display())))?;
             contents.push((p.clone(), text));
         }
     }
@@ -475,12 +498,15 @@ fn resolve_env_files(
             let p = PathBuf::from(&f.path);
             if !p.is_file() {
                 if f.required {
-                    let mut e = LoadError::new(
-                        ErrorKind::Io,
-                        format!("env file {} not found", p.display()),
-                    )
-                    .path(format!("services.{name}.env_file[{i}]"))
-                    .hint("create it, or mark it optional with `required: false`");
+                    let what = if p.exists() {
+                        "is not a regular file"
+                    } else {
+                        "not found"
+                    };
+                    let mut e =
+                        LoadError::new(ErrorKind::Io, format!("env file {} {what}", p.display()))
+                            .path(format!("services.{name}.env_file[{i}]"))
+                            .hint("create it, or mark it optional with `required: false`");
                     let at = dict
                         .get("services")
                         .and_then(|s| s.get(name))
@@ -494,7 +520,7 @@ fn resolve_env_files(
                 }
                 continue;
             }
-            let text = std::fs::read_to_string(&p)
+            let text = read_text(&p)
                 .map_err(|e| io_error(format!("cannot read env file {}: {e}", p.display())))?;
             let vals = if f.format == "raw" {
                 text.lines()
@@ -769,7 +795,7 @@ fn include_one(
     let mut dict = Node::map(item.span.clone());
     for f in &files {
         included.push(f.clone());
-        let text = std::fs::read_to_string(f).map_err(|e| {
+        let text = read_text(f).map_err(|e| {
             LoadErrors::from(
                 LoadError::new(
                     ErrorKind::Io,
@@ -871,7 +897,7 @@ fn resolve_service(
         Some(f) => {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             let fpath = abs(&dir, &f);
-            let text = std::fs::read_to_string(&fpath).map_err(|e| {
+            let text = read_text(&fpath).map_err(|e| {
                 LoadErrors::from(
                     LoadError::new(
                         ErrorKind::Io,

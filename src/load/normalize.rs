@@ -3,38 +3,38 @@
 //! conversions the typed model expects (lists of `k=v` to maps, commands to argv, hosts).
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use super::error::{ErrorKind, LoadError, Span};
 use super::interpolate::path_string;
-use super::merge::{go_sprint, matches};
+use super::merge::go_sprint;
+use super::paths::PathTable;
 use super::yaml::{Key, Map, Node, Value};
 
-fn pattern(path: &[String]) -> Vec<String> {
-    path.iter()
-        .map(|p| {
-            if p.starts_with('[') {
-                "*".into()
-            } else {
-                p.clone()
-            }
-        })
-        .collect()
-}
+/// A visitor, called where a pattern of the walk's table matches: (node, key path, the
+/// pattern's kind) → stop descending?
+type Visit<'a, K> = dyn FnMut(&mut Node, &[String], K) -> Result<bool, LoadError> + 'a;
 
-/// A visitor: (node, pattern path, key path) → stop descending?
-type Visit<'a> = dyn FnMut(&mut Node, &[String], &[String]) -> Result<bool, LoadError> + 'a;
-
-/// Walks every node, calling `f` with its pattern path; `f` returns true to stop descending.
-fn walk(node: &mut Node, path: &mut Vec<String>, f: &mut Visit<'_>) -> Result<(), LoadError> {
-    let pat = pattern(path);
-    if f(node, &pat, path)? {
+/// Walks the nodes `table` reaches, calling `f` on those it matches.
+fn walk<K: Copy>(
+    node: &mut Node,
+    path: &mut Vec<String>,
+    table: &PathTable<K>,
+    f: &mut Visit<'_, K>,
+) -> Result<(), LoadError> {
+    if let Some(kind) = table.find(path)
+        && f(node, path, kind)?
+    {
+        return Ok(());
+    }
+    if !table.reaches_below(path) {
         return Ok(());
     }
     match &mut node.value {
         Value::Map(m) => {
             for (k, v) in m.iter_mut() {
                 path.push(k.name.clone());
-                let r = walk(v, path, f);
+                let r = walk(v, path, table, f);
                 path.pop();
                 r?;
             }
@@ -42,7 +42,7 @@ fn walk(node: &mut Node, path: &mut Vec<String>, f: &mut Visit<'_>) -> Result<()
         Value::Seq(items) => {
             for (i, v) in items.iter_mut().enumerate() {
                 path.push(format!("[{i}]"));
-                let r = walk(v, path, f);
+                let r = walk(v, path, table, f);
                 path.pop();
                 r?;
             }
@@ -66,32 +66,45 @@ fn set_default(node: &mut Node, key: &str, value: Node) {
 
 /// Compose's default values (build context, secret targets, port protocol/mode, bind options).
 pub fn set_defaults(doc: &mut Node) -> Result<(), LoadError> {
-    walk(doc, &mut Vec::new(), &mut |n, pat, _| {
+    #[derive(Clone, Copy)]
+    enum D {
+        Build,
+        Secret,
+        Port,
+        Device,
+    }
+    static TABLE: LazyLock<PathTable<D>> = LazyLock::new(|| {
+        PathTable::new(&[
+            ("services.*.build", D::Build),
+            ("services.*.secrets.*", D::Secret),
+            ("services.*.ports.*", D::Port),
+            (
+                "services.*.deploy.resources.reservations.devices.*",
+                D::Device,
+            ),
+            ("services.*.gpus.*", D::Device),
+        ])
+    });
+    walk(doc, &mut Vec::new(), &TABLE, &mut |n, _, kind| {
         let span = n.span.clone();
-        if matches(pat, "services.*.build") {
-            set_default(n, "context", Node::str(".", span));
-            return Ok(false);
-        }
-        if matches(pat, "services.*.secrets.*") {
-            if let Some(src) = n.get("source").and_then(Node::scalar_string) {
-                set_default(n, "target", Node::str(format!("/run/secrets/{src}"), span));
+        match kind {
+            D::Build => set_default(n, "context", Node::str(".", span)),
+            D::Secret => {
+                if let Some(src) = n.get("source").and_then(Node::scalar_string) {
+                    set_default(n, "target", Node::str(format!("/run/secrets/{src}"), span));
+                }
             }
-            return Ok(true);
-        }
-        if matches(pat, "services.*.ports.*") {
-            set_default(n, "protocol", Node::str("tcp", span.clone()));
-            set_default(n, "mode", Node::str("ingress", span));
-            return Ok(true);
-        }
-        if matches(pat, "services.*.deploy.resources.reservations.devices.*")
-            || matches(pat, "services.*.gpus.*")
-        {
-            if n.get("count").is_none() && n.get("device_ids").is_none() {
-                set_default(n, "count", Node::str("all", span));
+            D::Port => {
+                set_default(n, "protocol", Node::str("tcp", span.clone()));
+                set_default(n, "mode", Node::str("ingress", span));
             }
-            return Ok(true);
+            D::Device => {
+                if n.get("count").is_none() && n.get("device_ids").is_none() {
+                    set_default(n, "count", Node::str("all", span));
+                }
+            }
         }
-        Ok(false)
+        Ok(true)
     })
 }
 
@@ -141,60 +154,67 @@ fn is_remote_context(v: &str) -> bool {
 
 /// Makes the file paths of the model absolute, as Compose does.
 pub fn resolve_paths(doc: &mut Node, base: &Path) -> Result<(), LoadError> {
-    walk(doc, &mut Vec::new(), &mut |n, pat, _| {
-        let abs_str = |n: &mut Node| {
-            if let Value::Str(s) = &mut n.value {
-                *s = abs_path(base, s);
-            }
-        };
-        if matches(pat, "services.*.build.context")
-            || matches(pat, "services.*.build.additional_contexts.*")
-        {
-            if let Value::Str(s) = &n.value
-                && !is_remote_context(s)
-            {
-                abs_str(n);
-            }
-            return Ok(true);
+    #[derive(Clone, Copy)]
+    enum P {
+        Context,
+        File,
+        Volume,
+        LocalVolume,
+    }
+    static TABLE: LazyLock<PathTable<P>> = LazyLock::new(|| {
+        PathTable::new(&[
+            ("services.*.build.context", P::Context),
+            ("services.*.build.additional_contexts.*", P::Context),
+            ("services.*.env_file.*.path", P::File),
+            ("services.*.label_file.*", P::File),
+            ("services.*.develop.watch.*.path", P::File),
+            ("services.*.build.ssh.*", P::File),
+            ("configs.*.file", P::File),
+            ("secrets.*.file", P::File),
+            ("services.*.extends.file", P::File),
+            ("services.*.volumes.*", P::Volume),
+            ("volumes.*", P::LocalVolume),
+        ])
+    });
+    let abs_str = |n: &mut Node| {
+        if let Value::Str(s) = &mut n.value {
+            *s = abs_path(base, s);
         }
-        if matches(pat, "services.*.env_file.*.path")
-            || matches(pat, "services.*.label_file.*")
-            || matches(pat, "services.*.develop.watch.*.path")
-            || matches(pat, "services.*.build.ssh.*")
-            || matches(pat, "configs.*.file")
-            || matches(pat, "secrets.*.file")
-        {
-            abs_str(n);
-            return Ok(true);
-        }
-        if matches(pat, "services.*.extends.file") {
-            abs_str(n);
-            return Ok(true);
-        }
-        if matches(pat, "services.*.volumes.*") {
-            if n.get("type").and_then(Node::as_str) == Some("bind")
-                && let Some(src) = n.get_mut("source")
-            {
-                abs_str(src);
-            }
-            return Ok(true);
-        }
-        if matches(pat, "volumes.*") {
-            if n.get("driver").and_then(Node::as_str) == Some("local") {
-                let is_bind = n
-                    .get("driver_opts")
-                    .and_then(|d| d.get("o"))
-                    .and_then(Node::as_str)
-                    .is_some_and(|o| o.split(',').any(|x| x == "bind"));
-                if is_bind
-                    && let Some(dev) = n.get_mut("driver_opts").and_then(|d| d.get_mut("device"))
+    };
+    walk(doc, &mut Vec::new(), &TABLE, &mut |n, _, kind| {
+        match kind {
+            P::Context => {
+                if let Value::Str(s) = &n.value
+                    && !is_remote_context(s)
                 {
-                    abs_str(dev);
+                    abs_str(n);
                 }
             }
-            return Ok(true);
+            P::File => abs_str(n),
+            P::Volume => {
+                if n.get("type").and_then(Node::as_str) == Some("bind")
+                    && let Some(src) = n.get_mut("source")
+                {
+                    abs_str(src);
+                }
+            }
+            P::LocalVolume => {
+                if n.get("driver").and_then(Node::as_str) == Some("local") {
+                    let is_bind = n
+                        .get("driver_opts")
+                        .and_then(|d| d.get("o"))
+                        .and_then(Node::as_str)
+                        .is_some_and(|o| o.split(',').any(|x| x == "bind"));
+                    if is_bind
+                        && let Some(dev) =
+                            n.get_mut("driver_opts").and_then(|d| d.get_mut("device"))
+                    {
+                        abs_str(dev);
+                    }
+                }
+            }
         }
-        Ok(false)
+        Ok(true)
     })
 }
 
@@ -425,100 +445,136 @@ fn resolve_values(node: &mut Node, env: &dyn Fn(&str) -> Option<String>, keep_em
 
 /// Converts values to the shapes the typed model reads (what Compose's decode hooks do).
 pub fn prepare_for_model(doc: &mut Node) -> Result<(), LoadError> {
-    walk(doc, &mut Vec::new(), &mut |n, pat, path| {
-        let p = |s: &str| matches(pat, s);
-        if p("services.*.environment")
-            || p("services.*.build.args")
-            || p("services.*.post_start.*.environment")
-            || p("services.*.pre_stop.*.environment")
-            || p("services.*.develop.watch.*.exec.environment")
-        {
-            to_map_with_equals(n);
-            return Ok(true);
-        }
-        if p("services.*.labels")
-            || p("services.*.annotations")
-            || p("services.*.sysctls")
-            || p("services.*.deploy.labels")
-            || p("services.*.build.labels")
-            || p("networks.*.labels")
-            || p("volumes.*.labels")
-            || p("secrets.*.labels")
-            || p("configs.*.labels")
-            || p("services.*.volumes.*.volume.labels")
-            || p("services.*.logging.options")
-            || p("networks.*.driver_opts")
-            || p("volumes.*.driver_opts")
-            || p("networks.*.ipam.options")
-            || p("services.*.storage_opt")
-            || p("services.*.log_opt")
-            || p("services.*.networks.*.driver_opts")
-            || p("networks.*.ipam.config.*.aux_addresses")
-            || p("services.*.deploy.resources.reservations.devices.*.options")
-            || p("services.*.gpus.*.options")
-            || p("secrets.*.driver_opts")
-            || p("configs.*.driver_opts")
-        {
-            to_string_map(n);
-            return Ok(true);
-        }
-        if p("services.*.command")
-            || p("services.*.entrypoint")
-            || p("services.*.post_start.*.command")
-            || p("services.*.pre_stop.*.command")
-            || p("services.*.develop.watch.*.exec.command")
-        {
-            if let Value::Str(s) = &n.value {
-                let words = shell_words::split(s).map_err(|e| {
-                    LoadError::new(
-                        ErrorKind::Syntax,
-                        format!("cannot split `{s}` into words: {e}"),
-                    )
-                    .at(&n.span)
-                    .path(path_string(path))
-                })?;
-                n.value = Value::Seq(
-                    words
-                        .into_iter()
-                        .map(|w| Node::str(w, n.span.clone()))
-                        .collect(),
-                );
-            } else if let Value::Seq(items) = &mut n.value {
-                for it in items.iter_mut() {
-                    it.value = Value::Str(it.scalar_string().unwrap_or_default());
+    #[derive(Clone, Copy)]
+    enum M {
+        MapWithEquals,
+        StringMap,
+        Command,
+        HealthTest,
+        ExtraHosts,
+        StringList,
+        Port,
+        Count,
+        Cpus,
+        Ssh,
+        FileRef,
+        ProviderOptions,
+    }
+    static TABLE: LazyLock<PathTable<M>> = LazyLock::new(|| {
+        PathTable::new(&[
+            ("services.*.environment", M::MapWithEquals),
+            ("services.*.build.args", M::MapWithEquals),
+            ("services.*.post_start.*.environment", M::MapWithEquals),
+            ("services.*.pre_stop.*.environment", M::MapWithEquals),
+            (
+                "services.*.develop.watch.*.exec.environment",
+                M::MapWithEquals,
+            ),
+            ("services.*.labels", M::StringMap),
+            ("services.*.annotations", M::StringMap),
+            ("services.*.sysctls", M::StringMap),
+            ("services.*.deploy.labels", M::StringMap),
+            ("services.*.build.labels", M::StringMap),
+            ("networks.*.labels", M::StringMap),
+            ("volumes.*.labels", M::StringMap),
+            ("secrets.*.labels", M::StringMap),
+            ("configs.*.labels", M::StringMap),
+            ("services.*.volumes.*.volume.labels", M::StringMap),
+            ("services.*.logging.options", M::StringMap),
+            ("networks.*.driver_opts", M::StringMap),
+            ("volumes.*.driver_opts", M::StringMap),
+            ("networks.*.ipam.options", M::StringMap),
+            ("services.*.storage_opt", M::StringMap),
+            ("services.*.log_opt", M::StringMap),
+            ("services.*.networks.*.driver_opts", M::StringMap),
+            ("networks.*.ipam.config.*.aux_addresses", M::StringMap),
+            (
+                "services.*.deploy.resources.reservations.devices.*.options",
+                M::StringMap,
+            ),
+            ("services.*.gpus.*.options", M::StringMap),
+            ("secrets.*.driver_opts", M::StringMap),
+            ("configs.*.driver_opts", M::StringMap),
+            ("services.*.command", M::Command),
+            ("services.*.entrypoint", M::Command),
+            ("services.*.post_start.*.command", M::Command),
+            ("services.*.pre_stop.*.command", M::Command),
+            ("services.*.develop.watch.*.exec.command", M::Command),
+            ("services.*.healthcheck.test", M::HealthTest),
+            ("services.*.extra_hosts", M::ExtraHosts),
+            ("services.*.build.extra_hosts", M::ExtraHosts),
+            ("services.*.expose", M::StringList),
+            ("services.*.dns", M::StringList),
+            ("services.*.dns_search", M::StringList),
+            ("services.*.tmpfs", M::StringList),
+            ("services.*.build.tags", M::StringList),
+            ("services.*.build.cache_from", M::StringList),
+            ("services.*.build.cache_to", M::StringList),
+            ("services.*.build.platforms", M::StringList),
+            ("services.*.profiles", M::StringList),
+            ("services.*.security_opt", M::StringList),
+            ("services.*.cap_add", M::StringList),
+            ("services.*.cap_drop", M::StringList),
+            ("services.*.group_add", M::StringList),
+            ("services.*.ports.*", M::Port),
+            (
+                "services.*.deploy.resources.reservations.devices.*.count",
+                M::Count,
+            ),
+            ("services.*.gpus.*.count", M::Count),
+            ("services.*.cpus", M::Cpus),
+            ("services.*.deploy.resources.limits.cpus", M::Cpus),
+            ("services.*.deploy.resources.reservations.cpus", M::Cpus),
+            ("services.*.build.ssh", M::Ssh),
+            ("services.*.secrets.*", M::FileRef),
+            ("services.*.configs.*", M::FileRef),
+            ("services.*.build.secrets.*", M::FileRef),
+            ("services.*.provider.options", M::ProviderOptions),
+        ])
+    });
+    walk(doc, &mut Vec::new(), &TABLE, &mut |n, path, kind| {
+        match kind {
+            M::MapWithEquals => {
+                to_map_with_equals(n);
+            }
+            M::StringMap => {
+                to_string_map(n);
+            }
+            M::Command => {
+                if let Value::Str(s) = &n.value {
+                    let words = shell_words::split(s).map_err(|e| {
+                        LoadError::new(
+                            ErrorKind::Syntax,
+                            format!("cannot split `{s}` into words: {e}"),
+                        )
+                        .at(&n.span)
+                        .path(path_string(path))
+                    })?;
+                    n.value = Value::Seq(
+                        words
+                            .into_iter()
+                            .map(|w| Node::str(w, n.span.clone()))
+                            .collect(),
+                    );
+                } else if let Value::Seq(items) = &mut n.value {
+                    for it in items.iter_mut() {
+                        it.value = Value::Str(it.scalar_string().unwrap_or_default());
+                    }
                 }
             }
-            return Ok(true);
-        }
-        if p("services.*.healthcheck.test") {
-            if let Value::Str(s) = &n.value {
-                let span = n.span.clone();
-                n.value = Value::Seq(vec![
-                    Node::str("CMD-SHELL", span.clone()),
-                    Node::str(s.clone(), span),
-                ]);
+            M::HealthTest => {
+                if let Value::Str(s) = &n.value {
+                    let span = n.span.clone();
+                    n.value = Value::Seq(vec![
+                        Node::str("CMD-SHELL", span.clone()),
+                        Node::str(s.clone(), span),
+                    ]);
+                }
             }
-            return Ok(true);
-        }
-        if p("services.*.extra_hosts") || p("services.*.build.extra_hosts") {
-            to_hosts(n);
-            return Ok(true);
-        }
-        if p("services.*.expose")
-            || p("services.*.dns")
-            || p("services.*.dns_search")
-            || p("services.*.tmpfs")
-            || p("services.*.build.tags")
-            || p("services.*.build.cache_from")
-            || p("services.*.build.cache_to")
-            || p("services.*.build.platforms")
-            || p("services.*.profiles")
-            || p("services.*.security_opt")
-            || p("services.*.cap_add")
-            || p("services.*.cap_drop")
-            || p("services.*.group_add")
-        {
-            match &mut n.value {
+            M::ExtraHosts => {
+                to_hosts(n);
+            }
+            M::StringList => match &mut n.value {
                 Value::Seq(items) => {
                     for it in items.iter_mut() {
                         it.value = Value::Str(it.scalar_string().unwrap_or_default());
@@ -530,99 +586,86 @@ pub fn prepare_for_model(doc: &mut Node) -> Result<(), LoadError> {
                     let span = n.span.clone();
                     n.value = Value::Seq(vec![Node::str(s, span)]);
                 }
-            }
-            return Ok(true);
-        }
-        if p("services.*.ports.*") {
-            if let Some(pb) = n.get_mut("published")
-                && !matches!(pb.value, Value::Str(_) | Value::Null)
-            {
-                pb.value = Value::Str(pb.scalar_string().unwrap_or_default());
-            }
-            if let Some(t) = n.get_mut("target")
-                && let Value::Str(s) = &t.value
-                && let Ok(i) = s.parse::<i64>()
-            {
-                t.value = Value::Int(i);
-            }
-            return Ok(true);
-        }
-        if p("services.*.deploy.resources.reservations.devices.*.count")
-            || p("services.*.gpus.*.count")
-        {
-            if let Value::Str(s) = &n.value {
-                if s.eq_ignore_ascii_case("all") {
-                    n.value = Value::Int(-1);
-                } else if let Ok(i) = s.parse() {
-                    n.value = Value::Int(i);
-                } else {
-                    return Err(LoadError::new(
-                        ErrorKind::Type,
-                        format!("invalid count `{s}`: only `all` or a number is allowed"),
-                    )
-                    .at(&n.span)
-                    .path(path_string(path)));
-                }
-            }
-            return Ok(true);
-        }
-        if p("services.*.cpus")
-            || p("services.*.deploy.resources.limits.cpus")
-            || p("services.*.deploy.resources.reservations.cpus")
-        {
-            if let Value::Str(s) = &n.value {
-                let f: f64 = s.trim().parse().map_err(|_| {
-                    LoadError::new(ErrorKind::Type, format!("invalid number of CPUs `{s}`"))
-                        .at(&n.span)
-                        .path(path_string(path))
-                })?;
-                n.value = Value::Float(f);
-            }
-            return Ok(true);
-        }
-        if p("services.*.build.ssh") {
-            if let Value::Map(m) = &n.value {
-                let items = m
-                    .iter()
-                    .map(|(k, v)| match v.scalar_string().filter(|s| !s.is_empty()) {
-                        Some(path) => Node::str(format!("{}={path}", k.name), v.span.clone()),
-                        None => Node::str(k.name.clone(), k.span.clone()),
-                    })
-                    .collect();
-                n.value = Value::Seq(items);
-            }
-            return Ok(true);
-        }
-        if p("services.*.secrets.*") || p("services.*.configs.*") || p("services.*.build.secrets.*")
-        {
-            for k in ["uid", "gid"] {
-                if let Some(v) = n.get_mut(k)
-                    && !matches!(v.value, Value::Str(_))
+            },
+            M::Port => {
+                if let Some(pb) = n.get_mut("published")
+                    && !matches!(pb.value, Value::Str(_) | Value::Null)
                 {
-                    v.value = Value::Str(v.scalar_string().unwrap_or_default());
+                    pb.value = Value::Str(pb.scalar_string().unwrap_or_default());
+                }
+                if let Some(t) = n.get_mut("target")
+                    && let Value::Str(s) = &t.value
+                    && let Ok(i) = s.parse::<i64>()
+                {
+                    t.value = Value::Int(i);
                 }
             }
-            return Ok(true);
-        }
-        if p("services.*.provider.options") {
-            if let Value::Map(m) = &mut n.value {
-                for (_, v) in m.iter_mut() {
-                    match &mut v.value {
-                        Value::Seq(items) => {
-                            for it in items.iter_mut() {
-                                it.value = Value::Str(it.scalar_string().unwrap_or_default());
+            M::Count => {
+                if let Value::Str(s) = &n.value {
+                    if s.eq_ignore_ascii_case("all") {
+                        n.value = Value::Int(-1);
+                    } else if let Ok(i) = s.parse() {
+                        n.value = Value::Int(i);
+                    } else {
+                        return Err(LoadError::new(
+                            ErrorKind::Type,
+                            format!("invalid count `{s}`: only `all` or a number is allowed"),
+                        )
+                        .at(&n.span)
+                        .path(path_string(path)));
+                    }
+                }
+            }
+            M::Cpus => {
+                if let Value::Str(s) = &n.value {
+                    let f: f64 = s.trim().parse().map_err(|_| {
+                        LoadError::new(ErrorKind::Type, format!("invalid number of CPUs `{s}`"))
+                            .at(&n.span)
+                            .path(path_string(path))
+                    })?;
+                    n.value = Value::Float(f);
+                }
+            }
+            M::Ssh => {
+                if let Value::Map(m) = &n.value {
+                    let items = m
+                        .iter()
+                        .map(|(k, v)| match v.scalar_string().filter(|s| !s.is_empty()) {
+                            Some(path) => Node::str(format!("{}={path}", k.name), v.span.clone()),
+                            None => Node::str(k.name.clone(), k.span.clone()),
+                        })
+                        .collect();
+                    n.value = Value::Seq(items);
+                }
+            }
+            M::FileRef => {
+                for k in ["uid", "gid"] {
+                    if let Some(v) = n.get_mut(k)
+                        && !matches!(v.value, Value::Str(_))
+                    {
+                        v.value = Value::Str(v.scalar_string().unwrap_or_default());
+                    }
+                }
+            }
+            M::ProviderOptions => {
+                if let Value::Map(m) = &mut n.value {
+                    for (_, v) in m.iter_mut() {
+                        match &mut v.value {
+                            Value::Seq(items) => {
+                                for it in items.iter_mut() {
+                                    it.value = Value::Str(it.scalar_string().unwrap_or_default());
+                                }
                             }
-                        }
-                        _ => {
-                            let s = v.scalar_string().unwrap_or_default();
-                            v.value = Value::Seq(vec![Node::str(s, v.span.clone())]);
+                            _ => {
+                                let s = v.scalar_string().unwrap_or_default();
+                                v.value = Value::Seq(vec![Node::str(s, v.span.clone())]);
+                            }
                         }
                     }
                 }
             }
-            return Ok(true);
         }
-        Ok(false)
+        Ok(true)
     })
 }
 

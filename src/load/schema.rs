@@ -14,10 +14,10 @@ use super::yaml::{Node, Value};
 /// The Compose specification's schema, as published by compose-spec/compose-go (Apache-2.0).
 pub const COMPOSE_SPEC: &str = include_str!("../../schemas/compose-spec.json");
 
-/// A JSON Schema ready to validate located trees (its patterns compiled once).
+/// A JSON Schema ready to validate located trees (each pattern compiled once, when first used).
 pub struct Schema {
     root: J,
-    regexes: HashMap<String, Regex>,
+    regexes: HashMap<String, OnceLock<Option<Regex>>>,
 }
 
 impl Schema {
@@ -25,6 +25,14 @@ impl Schema {
         let mut regexes = HashMap::new();
         collect_patterns(&root, &mut regexes);
         Schema { root, regexes }
+    }
+
+    /// The compiled form of a pattern of this schema (`None` if it does not compile).
+    fn regex(&self, pattern: &str) -> Option<&Regex> {
+        self.regexes
+            .get(pattern)?
+            .get_or_init(|| Regex::new(pattern).ok())
+            .as_ref()
     }
 
     /// Validates a node against the whole schema; returns every error found.
@@ -46,19 +54,15 @@ fn schema() -> &'static Schema {
     })
 }
 
-fn collect_patterns(v: &J, out: &mut HashMap<String, Regex>) {
+fn collect_patterns(v: &J, out: &mut HashMap<String, OnceLock<Option<Regex>>>) {
     match v {
         J::Object(m) => {
-            if let Some(J::String(p)) = m.get("pattern")
-                && let Ok(r) = Regex::new(p)
-            {
-                out.insert(p.clone(), r);
+            if let Some(J::String(p)) = m.get("pattern") {
+                out.insert(p.clone(), OnceLock::new());
             }
             if let Some(J::Object(pp)) = m.get("patternProperties") {
                 for k in pp.keys() {
-                    if let Ok(r) = Regex::new(k) {
-                        out.insert(k.clone(), r);
-                    }
+                    out.insert(k.clone(), OnceLock::new());
                 }
             }
             m.values().for_each(|x| collect_patterns(x, out));
@@ -215,7 +219,7 @@ fn check(s: &Schema, sch: &J, node: &Node, path: &mut Vec<String>, errors: &mut 
         ));
     }
     if let (Some(J::String(p)), Value::Str(v)) = (sch.get("pattern"), &node.value)
-        && let Some(r) = s.regexes.get(p)
+        && let Some(r) = s.regex(p)
         && !r.is_match(v)
     {
         errors.push(err(
@@ -251,7 +255,7 @@ fn check(s: &Schema, sch: &J, node: &Node, path: &mut Vec<String>, errors: &mut 
                 }
                 if let Some(pp) = pattern_props {
                     for (pat, ps) in pp {
-                        if s.regexes.get(pat).is_some_and(|r| r.is_match(&k.name)) {
+                        if s.regex(pat).is_some_and(|r| r.is_match(&k.name)) {
                             matched = true;
                             check(s, ps, v, path, errors);
                         }
