@@ -11,9 +11,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 
 use super::error::{ErrorKind, LoadError, Span};
 
-/// Alias expansion stops past this many nodes: the two alias bombs of the corpus would expand to
-/// hundreds of millions of nodes, real files to a few thousands.
-pub const MAX_NODES: usize = 1_000_000;
+/// Aliases may add at most this many nodes to a file (the file itself is bounded by its size):
+/// the two alias bombs of the corpus would add hundreds of millions, real files a few thousands.
+pub const MAX_NODES: usize = 250_000;
 
 /// How a merge with an earlier file treats this node (`!reset` drops it, `!override` replaces).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -301,7 +301,8 @@ fn tag_of(tag: Option<&saphyr_parser::Tag>) -> Tag {
 
 struct Builder {
     file: Arc<str>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and their sizes in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
     budget: usize,
     stack: Vec<Frame>,
     docs: Vec<Node>,
@@ -333,19 +334,18 @@ impl Builder {
         let span = self.span(&pspan);
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                self.spend(1, &span)?;
                 let tag = tag_of(tag.as_deref());
                 let mut node = Node::new(resolve_scalar(&text, style, tag, &span)?, span);
                 node.tag = merge_tag(tag);
                 self.push(node, anchor)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some(&(_, n)) = self.anchors.get(&id) else {
                     return Err(LoadError::new(ErrorKind::Yaml, "unknown anchor").at(&span));
                 };
-                let n = target.count();
-                let node = target.clone();
+                // charge the budget before copying: a bomb is refused before it grows
                 self.spend(n, &span)?;
+                let node = self.anchors[&id].0.clone();
                 self.push(node, 0)
             }
             Event::SequenceStart(anchor, tag) => {
@@ -377,7 +377,6 @@ impl Builder {
                 else {
                     unreachable!("parser balances events")
                 };
-                self.spend(1, &span)?;
                 let mut node = Node::new(Value::Seq(items), span);
                 node.tag = merge_tag(tag);
                 self.push(node, anchor)
@@ -393,7 +392,6 @@ impl Builder {
                 else {
                     unreachable!("parser balances events")
                 };
-                self.spend(1, &span)?;
                 let map = build_map(entries, || self.path())?;
                 let mut node = Node::new(Value::Map(map), span);
                 node.tag = merge_tag(tag);
@@ -425,7 +423,7 @@ impl Builder {
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), node.count()));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
