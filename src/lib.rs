@@ -2,9 +2,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod engine;
+pub mod exec;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod observe;
+pub mod plan;
+pub mod progress;
 pub mod render;
 
 pub use load::{Loaded, Options, load};

@@ -155,8 +155,8 @@ fn write_json(out: &mut String, v: &Value, style: JsonStyle, depth: usize) {
 }
 
 /// A table as Docker's CLI prints them (Go's tabwriter: each column but the last padded to its
-/// widest cell plus 3 spaces, at least 20 wide).
-pub fn table(rows: &[Vec<String>]) -> String {
+/// widest cell plus 3 spaces, at least `min_width` wide: 10 for lists, 20 for `config`'s).
+pub fn table(rows: &[Vec<String>], min_width: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -165,7 +165,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
                 .map(|s| s.chars().count() + 3)
                 .max()
                 .unwrap_or(0)
-                .max(20)
+                .max(min_width)
         })
         .collect();
     let mut out = String::new();
@@ -325,7 +325,7 @@ mod tests {
             vec!["A_VERY_LONG_VARIABLE_NAME".into(), "true".into(), "".into()],
         ];
         assert_eq!(
-            table(&rows),
+            table(&rows, 20),
             "NAME                        REQUIRED            VALUE\nA_VERY_LONG_VARIABLE_NAME   true                \n"
         );
     }

@@ -66,6 +66,34 @@ pub enum Ansi {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create and start containers
+    Up(UpArgs),
+    /// Stop and remove containers, networks (and volumes, images)
+    Down(DownArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// Create containers for a service
+    Create(CreateArgs),
+    /// Start services
+    Start(ServicesArgs),
+    /// Stop services
+    Stop(StopArgs),
+    /// Restart service containers
+    Restart(StopArgs),
+    /// Force stop service containers
+    Kill(KillArgs),
+    /// Remove stopped service containers
+    Rm(RmArgs),
+    /// Pause services
+    Pause(ServicesArgs),
+    /// Unpause services
+    Unpause(ServicesArgs),
+    /// Block until containers of all (or specified) services stop, then print their exit codes
+    Wait(WaitArgs),
+    /// Scale services
+    Scale(ScaleArgs),
+    /// List running compose projects
+    Ls(LsArgs),
     /// Parse, resolve and render the compose file in canonical format
     Config(ConfigArgs),
     /// Draw the service dependency graph
@@ -157,4 +185,243 @@ pub struct CompletionArgs {
     /// The shell to generate the script for
     #[arg(value_enum)]
     pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullPolicy {
+    Always,
+    Missing,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Services to start (and what they depend on)
+    pub services: Vec<String>,
+    /// Detached mode: run containers in the background
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Pull images before running
+    #[arg(long, value_enum)]
+    pub pull: Option<PullPolicy>,
+    /// Pull without printing progress information
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Don't build an image, even if it's policy
+    #[arg(long)]
+    pub no_build: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Recreate dependent containers
+    #[arg(long)]
+    pub always_recreate_deps: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM)
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Don't start the services after creating them
+    #[arg(long)]
+    pub no_start: bool,
+    /// Shutdown timeout in seconds when containers are stopped or replaced
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+    /// Wait for services to be running|healthy (a job that exited 0 counts). Implies detached mode
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Restrict attaching to the specified services
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not attach (stream logs) to the specified services
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+    /// Attach to dependent containers
+    #[arg(long)]
+    pub attach_dependencies: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Stops all containers if any container was stopped
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_exit: bool,
+    /// Stops all containers if any container exited with failure
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_failure: bool,
+    /// Return the exit code of the selected service container. Implies --abort-on-container-exit
+    #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
+    pub exit_code_from: Option<String>,
+    /// Build images before starting containers (arrives with the images issue)
+    #[arg(long, hide = true)]
+    pub build: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    pub services: Vec<String>,
+    /// Pull image before running
+    #[arg(long, value_enum)]
+    pub pull: Option<PullPolicy>,
+    /// Pull without printing progress information
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (SERVICE=NUM)
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rmi {
+    Local,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Services to stop and remove (default: all)
+    pub services: Vec<String>,
+    /// Remove named volumes declared in the volumes section and anonymous volumes
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Remove images used by services: local (built) or all
+    #[arg(long, value_enum)]
+    pub rmi: Option<Rmi>,
+    /// Shutdown timeout in seconds
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    pub services: Vec<String>,
+    /// Show all stopped containers (including those created by the run command)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Display services
+    #[arg(long = "services")]
+    pub list_services: bool,
+    /// Filter services by status: paused, restarting, removing, running, dead, created, exited
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Filter services by a property (status=...)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub filter: Option<String>,
+    /// Format the output
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    pub services: Vec<String>,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    pub services: Vec<String>,
+    /// SIGNAL to send to the container
+    #[arg(short, long, default_value = "SIGKILL")]
+    pub signal: String,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    pub services: Vec<String>,
+    /// Don't ask to confirm removal
+    #[arg(short, long)]
+    pub force: bool,
+    /// Stop the containers, if required, before removing
+    #[arg(short, long)]
+    pub stop: bool,
+    /// Remove any anonymous volumes attached to containers
+    #[arg(short, long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    pub services: Vec<String>,
+    /// Drops project when the first container stops
+    #[arg(long)]
+    pub down_project: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// SERVICE=NUM
+    #[arg(required = true)]
+    pub scales: Vec<String>,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Show all stopped Compose projects
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only display project names
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Filter output based on conditions provided (name=...)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub filter: Option<String>,
+    /// Format the output
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
 }

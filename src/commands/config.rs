@@ -2,12 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use super::{Failure, no_such_service, options, print, warn};
 use crate::cli::{ConfigArgs, ConfigFormat, Global};
 use crate::load::interpolate::Variable;
-use crate::model::{Project, Service};
+use crate::model::Project;
 use crate::render::{JsonStyle, json};
 
 pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
@@ -33,7 +31,7 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
         let mut out = String::new();
         for (name, svc) in &project.services {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
-                out.push_str(&format!("{name} {}\n", service_hash(svc)));
+                out.push_str(&format!("{name} {}\n", crate::plan::hash::service(svc)));
             }
         }
         out
@@ -105,7 +103,7 @@ fn variables(vars: &BTreeMap<String, Variable>, format: Option<ConfigFormat>) ->
                     v.presence.clone(),
                 ]
             }));
-            crate::render::table(&rows)
+            crate::render::table(&rows, 20)
         }
         Some(ConfigFormat::Json) => {
             let v = serde_json::to_value(vars).expect("variables serialize");
@@ -144,30 +142,6 @@ fn render_project(project: &Project, format: ConfigFormat) -> String {
         ConfigFormat::Json => crate::render::project_json(project),
         ConfigFormat::Yaml => crate::render::project_yaml(project),
     }
-}
-
-/// Compose's `com.docker.compose.config-hash`: sha256 of the service JSON without the fields
-/// that do not change the container (build, pull_policy, scale, replicas, depends_on, profiles).
-pub fn service_hash(svc: &Service) -> String {
-    let mut s = svc.clone();
-    s.build = None;
-    s.pull_policy.clear();
-    s.scale = None;
-    if let Some(d) = s.deploy.as_mut() {
-        d.replicas = None;
-    }
-    s.depends_on.clear();
-    s.profiles.clear();
-    let v = serde_json::to_value(&s).expect("the model always serializes");
-    let text = json(
-        &v,
-        JsonStyle {
-            indent: false,
-            escape_dollar: false,
-        },
-    );
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Keeps the named services and what they depend on.

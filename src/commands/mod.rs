@@ -3,7 +3,21 @@
 
 pub mod completion;
 pub mod config;
+pub mod create;
+pub mod down;
 pub mod graph;
+pub mod kill;
+pub mod ls;
+pub mod pause;
+pub mod ps;
+pub mod restart;
+pub mod rm;
+pub mod scale;
+pub mod start;
+pub mod stop;
+pub mod unpause;
+pub mod up;
+pub mod wait;
 
 use std::io::{Read, Write};
 
@@ -18,6 +32,26 @@ pub enum Failure {
     Load(LoadErrors),
     /// Anything else, with a message.
     Other(String),
+    /// An exit code without a message (`--exit-code-from`, interrupted: 130).
+    Exit(i32),
+}
+
+impl From<crate::engine::EngineError> for Failure {
+    fn from(e: crate::engine::EngineError) -> Self {
+        Failure::Other(e.message)
+    }
+}
+
+impl From<crate::exec::ExecError> for Failure {
+    fn from(e: crate::exec::ExecError) -> Self {
+        Failure::Other(e.to_string())
+    }
+}
+
+impl From<crate::plan::PlanError> for Failure {
+    fn from(e: crate::plan::PlanError) -> Self {
+        Failure::Other(e.to_string())
+    }
 }
 
 impl From<LoadErrors> for Failure {
@@ -36,10 +70,25 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    let g = &cli.global;
     let result = match &cli.command {
-        Command::Config(args) => config::run(&cli.global, args),
-        Command::Graph(args) => graph::run(&cli.global, args),
+        Command::Config(args) => config::run(g, args),
+        Command::Graph(args) => graph::run(g, args),
         Command::Completion(args) => completion::run(args),
+        Command::Up(args) => block_on(up::run(g, args)),
+        Command::Down(args) => block_on(down::run(g, args)),
+        Command::Ps(args) => block_on(ps::run(g, args)),
+        Command::Create(args) => block_on(create::run(g, args)),
+        Command::Start(args) => block_on(start::run(g, args)),
+        Command::Stop(args) => block_on(stop::run(g, args)),
+        Command::Restart(args) => block_on(restart::run(g, args)),
+        Command::Kill(args) => block_on(kill::run(g, args)),
+        Command::Rm(args) => block_on(rm::run(g, args)),
+        Command::Pause(args) => block_on(pause::run(g, args)),
+        Command::Unpause(args) => block_on(unpause::run(g, args)),
+        Command::Wait(args) => block_on(wait::run(g, args)),
+        Command::Scale(args) => block_on(scale::run(g, args)),
+        Command::Ls(args) => block_on(ls::run(g, args)),
     };
     match result {
         Ok(()) => 0,
@@ -55,7 +104,156 @@ pub fn run() -> i32 {
             eprintln!("error: {msg}");
             1
         }
+        Err(Failure::Exit(code)) => code,
     }
+}
+
+/// Runs an engine command on a single-threaded runtime (engine calls are I/O: they overlap).
+fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the async runtime: {e}")))?
+        .block_on(f)
+}
+
+/// Connects to the engine (`DOCKER_HOST` or the local socket).
+pub async fn connect() -> Result<crate::engine::Docker, Failure> {
+    Ok(crate::engine::Docker::connect().await?)
+}
+
+/// Loads the project (its warnings on stderr); `services` enable their profiles.
+pub fn load_project(
+    global: &Global,
+    services: &[String],
+) -> Result<crate::model::Project, Failure> {
+    let loaded = load::load(&options(global, services)?)?;
+    warn(&loaded);
+    Ok(loaded.project)
+}
+
+/// What a command works on: the loaded project, or only its name (`-p NAME` without files,
+/// read back from the engine's labels, as Compose does for ps, down, stop, logs...).
+pub enum Target {
+    Project(Box<crate::model::Project>),
+    Name(String),
+}
+
+impl Target {
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Project(p) => &p.name,
+            Target::Name(n) => n,
+        }
+    }
+    pub fn model(&self) -> Option<&crate::model::Project> {
+        match self {
+            Target::Project(p) => Some(p),
+            Target::Name(_) => None,
+        }
+    }
+}
+
+/// The project, or with `-p NAME` / `COMPOSE_PROJECT_NAME` and no compose file, its name.
+pub fn target(global: &Global, services: &[String]) -> Result<Target, Failure> {
+    let opts = options(global, services)?;
+    match load::load(&opts) {
+        Ok(loaded) => {
+            warn(&loaded);
+            Ok(Target::Project(Box::new(loaded.project)))
+        }
+        Err(e) if no_file(&e) => {
+            let name = global
+                .project_name
+                .clone()
+                .or_else(|| std::env::var("COMPOSE_PROJECT_NAME").ok())
+                .filter(|n| !n.is_empty());
+            match name {
+                Some(n) if load::normalize_project_name(&n) == n => Ok(Target::Name(n)),
+                _ => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn no_file(e: &LoadErrors) -> bool {
+    e.0.len() == 1 && e.0[0].message.starts_with("no configuration file provided")
+}
+
+/// The progress renderer the global flags ask for.
+pub fn progress(global: &Global) -> Box<dyn crate::progress::Progress> {
+    use crate::cli::Progress as P;
+    use crate::progress::Mode;
+    let mode = match global.progress {
+        P::Auto => Mode::Auto,
+        P::Tty => Mode::Tty,
+        P::Plain => Mode::Plain,
+        P::Json => Mode::Json,
+        P::Quiet => Mode::Quiet,
+    };
+    crate::progress::renderer(mode, color(global, false))
+}
+
+/// Colours on stdout (`for_stdout`) or stderr: `--ansi`, `NO_COLOR`, and whether it is a terminal.
+pub fn color(global: &Global, for_stdout: bool) -> bool {
+    use std::io::IsTerminal;
+    match global.ansi {
+        crate::cli::Ansi::Always => true,
+        crate::cli::Ansi::Never => false,
+        crate::cli::Ansi::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && if for_stdout {
+                    std::io::stdout().is_terminal()
+                } else {
+                    std::io::stderr().is_terminal()
+                }
+        }
+    }
+}
+
+/// Runs a plan with progress (or prints it with `--dry-run`); warnings first.
+pub async fn execute<E: crate::engine::Engine>(
+    engine: &E,
+    project: &str,
+    plan: &crate::plan::Plan,
+    global: &Global,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(), Failure> {
+    for w in &plan.warnings {
+        progress.message(&format!("warning: {w}"));
+    }
+    if global.dry_run {
+        print(&plan.to_string())?;
+        return Ok(());
+    }
+    let monitor = crate::exec::Monitor::start(engine, project);
+    let result = crate::exec::run(engine, plan, progress, &monitor).await;
+    progress.finish();
+    for w in result? {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
+}
+
+/// The containers of the target's services (all when `services` is empty); an unknown service
+/// is an error.
+pub fn select<'a>(
+    containers: &'a [crate::engine::ContainerInfo],
+    target: &Target,
+    services: &[String],
+) -> Result<Vec<&'a crate::engine::ContainerInfo>, Failure> {
+    if let Some(p) = target.model() {
+        for s in services {
+            if !p.services.contains_key(s) {
+                return Err(no_such_service(p, s));
+            }
+        }
+    }
+    Ok(containers
+        .iter()
+        .filter(|c| services.is_empty() || services.iter().any(|s| s == c.service()))
+        .collect())
 }
 
 /// `no such service: x`, with a did-you-mean or the profile that would enable it.
@@ -121,4 +319,31 @@ pub fn print(text: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::Other(format!("cannot write output: {e}"))),
     }
+}
+
+/// Applies one operation to each of the selected services' containers that `wanted` keeps, in
+/// dependency order (dependents first when `dependents_first`), each level in parallel.
+pub async fn lifecycle(
+    global: &Global,
+    services: &[String],
+    dependents_first: bool,
+    what: &str,
+    wanted: impl Fn(&crate::engine::ContainerInfo) -> bool,
+    op: impl Fn(&crate::engine::ContainerInfo) -> crate::plan::Op,
+) -> Result<(), Failure> {
+    let target = target(global, services)?;
+    let engine = connect().await?;
+    let observed = crate::observe::observe(&engine, target.name(), None).await?;
+    let containers: Vec<&crate::engine::ContainerInfo> =
+        select(&observed.containers, &target, services)?
+            .into_iter()
+            .filter(|c| !c.is_oneoff() && wanted(c))
+            .collect();
+    if containers.is_empty() {
+        eprintln!("no container {what} in project {}", target.name());
+        return Ok(());
+    }
+    let plan = crate::plan::per_container(&containers, dependents_first, op);
+    let progress = progress(global);
+    execute(&engine, target.name(), &plan, global, progress.as_ref()).await
 }

@@ -1,0 +1,24 @@
+//! `rcompose create`: creates the services' networks, volumes and containers without starting them.
+
+use super::{Failure, up};
+use crate::cli::{CreateArgs, Global};
+use crate::plan::{Recreate, UpOptions};
+
+pub async fn run(global: &Global, args: &CreateArgs) -> Result<(), Failure> {
+    let opts = UpOptions {
+        services: args.services.clone(),
+        recreate: if args.force_recreate {
+            Recreate::Force
+        } else if args.no_recreate {
+            Recreate::Never
+        } else {
+            Recreate::Diverged
+        },
+        remove_orphans: args.remove_orphans,
+        scale: up::parse_scale(&args.scale)?,
+        no_start: true,
+        ..Default::default()
+    };
+    let (_, _, _) = up::converge(global, opts, up::pull_policy(args.pull), args.quiet_pull).await?;
+    Ok(())
+}

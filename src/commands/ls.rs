@@ -1,0 +1,70 @@
+//! `rcompose ls`: the Compose projects on the engine, from their containers' labels.
+
+use std::collections::BTreeMap;
+
+use super::{Failure, connect, print};
+use crate::cli::{Global, ListFormat, LsArgs};
+use crate::engine::{Engine, labels};
+
+pub async fn run(_global: &Global, args: &LsArgs) -> Result<(), Failure> {
+    let engine = connect().await?;
+    let containers = engine.list_containers(None, true).await?;
+    // project → (state → count, config files)
+    let mut projects: BTreeMap<String, (BTreeMap<String, usize>, String)> = BTreeMap::new();
+    for c in &containers {
+        let p = projects
+            .entry(c.label(labels::PROJECT).to_string())
+            .or_default();
+        *p.0.entry(c.state.clone()).or_default() += 1;
+        if p.1.is_empty() {
+            p.1 = c.label(labels::CONFIG_FILES).to_string();
+        }
+    }
+    let name_filter = match &args.filter {
+        None => None,
+        Some(f) => match f.split_once('=') {
+            Some(("name", v)) => Some(v.to_string()),
+            _ => {
+                return Err(Failure::Other(format!(
+                    "invalid filter `{f}`: only name=<project> is supported"
+                )));
+            }
+        },
+    };
+    let rows: Vec<(String, String, String)> = projects
+        .into_iter()
+        .filter(|(name, (states, _))| {
+            (args.all || states.contains_key("running"))
+                && name_filter
+                    .as_ref()
+                    .is_none_or(|f| name.contains(f.as_str()))
+        })
+        .map(|(name, (states, files))| {
+            let status: Vec<String> = states.iter().map(|(s, n)| format!("{s}({n})")).collect();
+            (name, status.join(", "), files)
+        })
+        .collect();
+    let text = if args.quiet {
+        rows.iter().map(|r| format!("{}\n", r.0)).collect()
+    } else {
+        match args.format {
+            ListFormat::Json => {
+                let list: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(n, s, f)| serde_json::json!({"Name": n, "Status": s, "ConfigFiles": f}))
+                    .collect();
+                serde_json::to_string(&list).expect("json") + "\n"
+            }
+            ListFormat::Table => {
+                let mut t = vec![
+                    ["NAME", "STATUS", "CONFIG FILES"]
+                        .map(String::from)
+                        .to_vec(),
+                ];
+                t.extend(rows.into_iter().map(|(n, s, f)| vec![n, s, f]));
+                crate::render::table(&t, 20)
+            }
+        }
+    };
+    print(&text)
+}

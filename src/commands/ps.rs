@@ -1,0 +1,203 @@
+//! `rcompose ps`: the project's containers as a table, JSON lines, IDs or service names.
+
+use std::collections::BTreeSet;
+
+use super::{Failure, connect, print, select, target};
+use crate::cli::{Global, ListFormat, PsArgs};
+use crate::engine::{ContainerInfo, Engine};
+
+pub async fn run(global: &Global, args: &PsArgs) -> Result<(), Failure> {
+    let target = target(global, &args.services)?;
+    let engine = connect().await?;
+    let all = engine.list_containers(Some(target.name()), true).await?;
+    let mut statuses: Vec<String> = args.status.clone();
+    if let Some(f) = &args.filter {
+        match f.split_once('=') {
+            Some(("status", v)) => statuses.push(v.to_string()),
+            _ => {
+                return Err(Failure::Other(format!(
+                    "invalid filter `{f}`: only status=<state> is supported"
+                )));
+            }
+        }
+    }
+    let mut shown: Vec<&ContainerInfo> = select(&all, &target, &args.services)?
+        .into_iter()
+        .filter(|c| {
+            if !statuses.is_empty() {
+                return statuses.contains(&c.state);
+            }
+            args.all
+                || (c.is_running() || c.state == "paused" || c.state == "restarting")
+                    && !c.is_oneoff()
+        })
+        .collect();
+    shown.sort_by(|a, b| a.name.cmp(&b.name));
+    let text = if args.list_services {
+        let names: BTreeSet<&str> = shown.iter().map(|c| c.service()).collect();
+        names.into_iter().map(|n| format!("{n}\n")).collect()
+    } else if args.quiet {
+        shown
+            .iter()
+            .map(|c| format!("{}\n", if args.no_trunc { &c.id } else { short(&c.id) }))
+            .collect()
+    } else {
+        match args.format {
+            ListFormat::Json => shown.iter().map(|c| json_line(c) + "\n").collect(),
+            ListFormat::Table => table(&shown, args.no_trunc),
+        }
+    };
+    print(&text)
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+/// `"sleep 300"`, cut to 20 characters like the Docker CLI.
+fn command(c: &ContainerInfo, no_trunc: bool) -> String {
+    let cmd: String = if !no_trunc && c.command.chars().count() > 20 {
+        c.command.chars().take(19).chain(['…']).collect()
+    } else {
+        c.command.clone()
+    };
+    format!("\"{cmd}\"")
+}
+
+/// `127.0.0.1:8080->80/tcp, 443/tcp`.
+fn ports(c: &ContainerInfo) -> String {
+    let mut out: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| {
+            if p.public == 0 {
+                format!("{}/{}", p.private, p.protocol)
+            } else if p.host_ip.is_empty() {
+                format!("{}->{}/{}", p.public, p.private, p.protocol)
+            } else if p.host_ip.contains(':') {
+                format!("[{}]:{}->{}/{}", p.host_ip, p.public, p.private, p.protocol)
+            } else {
+                format!("{}:{}->{}/{}", p.host_ip, p.public, p.private, p.protocol)
+            }
+        })
+        .collect();
+    out.dedup();
+    out.join(", ")
+}
+
+/// `3 seconds ago`, as the Docker CLI words it.
+pub fn ago(created: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(created);
+    let s = (now - created).max(0);
+    let (n, unit) = match s {
+        0 => return "Less than a second ago".into(),
+        1..60 => (s, "second"),
+        60..3600 => (s / 60, "minute"),
+        3600..86400 => (s / 3600, "hour"),
+        86400..604800 => (s / 86400, "day"),
+        604800..2629800 => (s / 604800, "week"),
+        2629800..31557600 => (s / 2629800, "month"),
+        _ => (s / 31557600, "year"),
+    };
+    match (n, unit) {
+        (1, "hour") => "About an hour ago".into(),
+        (1, "minute") => "About a minute ago".into(),
+        (1, u) => format!("1 {u} ago"),
+        (n, u) => format!("{n} {u}s ago"),
+    }
+}
+
+fn table(shown: &[&ContainerInfo], no_trunc: bool) -> String {
+    let mut rows = vec![
+        [
+            "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    rows.extend(shown.iter().map(|c| {
+        vec![
+            c.name.clone(),
+            c.image.clone(),
+            command(c, no_trunc),
+            c.service().to_string(),
+            ago(c.created),
+            c.status.clone(),
+            ports(c),
+        ]
+    }));
+    crate::render::table(&rows, 10)
+}
+
+fn json_line(c: &ContainerInfo) -> String {
+    let created = time_utc(c.created);
+    let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let networks: Vec<&str> = c.networks.keys().map(String::as_str).collect();
+    let volumes: Vec<&str> = c.volumes.keys().map(String::as_str).collect();
+    let v = serde_json::json!({
+        "Command": command(c, true),
+        "CreatedAt": created,
+        "ExitCode": c.exit_code().unwrap_or(0),
+        "Health": c.health(),
+        "ID": short(&c.id),
+        "Image": c.image,
+        "Labels": labels.join(","),
+        "LocalVolumes": volumes.len().to_string(),
+        "Mounts": volumes.join(","),
+        "Name": c.name,
+        "Names": c.name,
+        "Networks": networks.join(","),
+        "Ports": ports(c),
+        "Project": c.label(crate::engine::labels::PROJECT),
+        "Publishers": c.ports,
+        "RunningFor": ago(c.created),
+        "Service": c.service(),
+        "Size": "0B",
+        "State": c.state,
+        "Status": c.status,
+    });
+    crate::render::json(
+        &v,
+        crate::render::JsonStyle {
+            indent: false,
+            escape_dollar: false,
+        },
+    )
+}
+
+/// `2026-11-25 14:11:01 +0000 UTC`.
+fn time_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // civil date from days since 1970-01-01 (Howard Hinnant's algorithm)
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z.rem_euclid(146097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_like_go() {
+        assert_eq!(time_utc(0), "1970-01-01 00:00:00 +0000 UTC");
+        assert_eq!(time_utc(1795615861), "2026-11-25 14:11:01 +0000 UTC");
+    }
+}

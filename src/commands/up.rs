@@ -1,0 +1,312 @@
+//! `rcompose up`: converges the project (pull what is missing, then the up plan), then either
+//! returns (`-d`, `--wait`) or streams the containers' logs until they stop, Ctrl-C stopping them
+//! gracefully (a second Ctrl-C kills; exit code 130).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{Failure, color, connect, execute, load_project, progress};
+use crate::cli::{Global, PullPolicy, UpArgs};
+use crate::engine::{Docker, Engine, LogOptions};
+use crate::model::Project;
+use crate::observe::{Observed, observe};
+use crate::plan::{self, Op, Pull, Recreate, UpOptions};
+use crate::progress::logs::LogPrinter;
+
+/// `--scale a=2 --scale b=0`.
+pub fn parse_scale(items: &[String]) -> Result<BTreeMap<String, u32>, Failure> {
+    items
+        .iter()
+        .map(|s| {
+            let (name, n) = s.split_once('=').ok_or_else(|| {
+                Failure::Other(format!("invalid --scale {s:?}: expected SERVICE=NUM"))
+            })?;
+            let n: u32 = n.parse().map_err(|_| {
+                Failure::Other(format!("invalid --scale {s:?}: {n:?} is not a number"))
+            })?;
+            Ok((name.to_string(), n))
+        })
+        .collect()
+}
+
+pub fn pull_policy(p: Option<PullPolicy>) -> Option<Pull> {
+    p.map(|p| match p {
+        PullPolicy::Always => Pull::Always,
+        PullPolicy::Missing => Pull::Missing,
+        PullPolicy::Never => Pull::Never,
+    })
+}
+
+/// Loads the project, pulls what is missing, and runs the up plan (`opts.no_start`: create only).
+pub async fn converge(
+    global: &Global,
+    mut opts: UpOptions,
+    pull: Option<Pull>,
+    quiet_pull: bool,
+) -> Result<(Docker, Project, Observed), Failure> {
+    let project = load_project(global, &opts.services)?;
+    for s in opts.services.iter().chain(opts.scale.keys()) {
+        if !project.services.contains_key(s) {
+            return Err(super::no_such_service(&project, s));
+        }
+    }
+    opts.env_files = global.env_files.clone();
+    opts.ignore_orphans = std::env::var("COMPOSE_IGNORE_ORPHANS")
+        .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "True" | "TRUE"));
+    let engine = connect().await?;
+    let progress = progress(global);
+    let mut observed = observe(&engine, &project.name, Some(&project)).await?;
+    let scope = plan::services_in_scope(&project, &opts.services, opts.no_deps);
+    let pulls = plan::pulls(&project, &observed, &scope, pull.unwrap_or_default())?;
+    if !pulls.is_empty() {
+        let quiet = crate::progress::Quiet;
+        let shown: &dyn crate::progress::Progress = if quiet_pull {
+            &quiet
+        } else {
+            progress.as_ref()
+        };
+        execute(&engine, &project.name, &pulls, global, shown).await?;
+        if !global.dry_run {
+            observed = observe(&engine, &project.name, Some(&project)).await?;
+        }
+    }
+    let plan = plan::up(&project, &observed, &opts)?;
+    execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
+    Ok((engine, project, observed))
+}
+
+pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
+    if args.build {
+        return Err(Failure::Other(
+            "`up --build` arrives with the images issue: build with `docker compose build` for now"
+                .into(),
+        ));
+    }
+    let opts = UpOptions {
+        services: args.services.clone(),
+        no_deps: args.no_deps,
+        recreate: if args.force_recreate {
+            Recreate::Force
+        } else if args.no_recreate {
+            Recreate::Never
+        } else {
+            Recreate::Diverged
+        },
+        recreate_deps: args.always_recreate_deps,
+        renew_anon_volumes: args.renew_anon_volumes,
+        remove_orphans: args.remove_orphans,
+        scale: parse_scale(&args.scale)?,
+        no_start: args.no_start,
+        wait: args.wait,
+        timeout: args.timeout,
+        ..Default::default()
+    };
+    let start = now_secs();
+    let converging = converge(global, opts, pull_policy(args.pull), args.quiet_pull);
+    let (engine, project, _) = match (args.wait, args.wait_timeout) {
+        (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
+            .await
+            .map_err(|_| {
+                Failure::Other(format!(
+                    "the project was not ready within --wait-timeout {secs}s (`rcompose ps` shows where each service is)"
+                ))
+            })??,
+        _ => converging.await?,
+    };
+    if args.detach || args.wait || args.no_start || global.dry_run {
+        return Ok(());
+    }
+    attach(global, args, &engine, &project, start).await
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// What the log followers report.
+enum Note {
+    Exited { name: String, code: i64 },
+}
+
+/// Streams the attached containers' output until they all stop, or an abort flag or Ctrl-C.
+async fn attach(
+    global: &Global,
+    args: &UpArgs,
+    engine: &Docker,
+    project: &Project,
+    since: i64,
+) -> Result<(), Failure> {
+    // which services print: those named (or all), minus --no-attach; --attach restricts
+    let scope = plan::services_in_scope(project, &args.services, args.no_deps);
+    let shown: BTreeSet<String> = scope
+        .iter()
+        .filter(|s| {
+            args.services.is_empty()
+                || args.attach_dependencies
+                || args.services.contains(s)
+                || args.attach.contains(s)
+        })
+        .filter(|s| args.attach.is_empty() || args.attach.contains(s))
+        .filter(|s| !args.no_attach.contains(s))
+        .filter(|s| project.services[*s].attach != Some(false) || args.attach.contains(s))
+        .cloned()
+        .collect();
+    let containers = engine.list_containers(Some(&project.name), true).await?;
+    let watched: Vec<(String, String)> = containers
+        .iter()
+        .filter(|c| !c.is_oneoff() && scope.contains(c.service()))
+        .map(|c| (c.name.clone(), c.service().to_string()))
+        .collect();
+    let prefix_of = |name: &str| {
+        name.strip_prefix(&format!("{}-", project.name))
+            .unwrap_or(name)
+            .to_string()
+    };
+    let names: Vec<String> = watched.iter().map(|(n, _)| prefix_of(n)).collect();
+    let printer = Arc::new(LogPrinter::new(
+        &names,
+        color(global, true) && !args.no_color,
+        !args.no_log_prefix,
+    ));
+    let index: BTreeMap<String, usize> = watched
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (n.clone(), i))
+        .collect();
+    let attached: Vec<&String> = watched
+        .iter()
+        .filter(|(_, s)| shown.contains(s))
+        .map(|(n, _)| n)
+        .collect();
+    let list: Vec<String> = attached.iter().map(|n| prefix_of(n)).collect();
+    eprintln!("Attaching to {}", list.join(", "));
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Note>();
+    let follow = |name: String, since: i64, tx: mpsc::UnboundedSender<Note>| {
+        let engine = engine.clone();
+        let printer = printer.clone();
+        let i = index.get(&name).copied().unwrap_or(0);
+        let show = attached.contains(&&name);
+        let label = prefix_of(&name);
+        let timestamps = args.timestamps;
+        tokio::spawn(async move {
+            if show {
+                let mut sink = printer.sink(&label, i);
+                let opts = LogOptions {
+                    follow: true,
+                    since: Some(since),
+                    timestamps,
+                    ..Default::default()
+                };
+                let mut logs = engine.logs(&name, opts);
+                while let Some(Ok(chunk)) = logs.next().await {
+                    sink.write(&chunk.text);
+                }
+                sink.flush();
+            }
+            let code = engine.wait_container(&name).await.unwrap_or(-1);
+            let _ = tx.send(Note::Exited { name, code });
+        });
+    };
+    let mut following: HashSet<String> = HashSet::new();
+    for (name, _) in &watched {
+        let running = containers.iter().any(|c| &c.name == name && c.is_running());
+        if running {
+            follow(name.clone(), since, tx.clone());
+            following.insert(name.clone());
+        }
+    }
+    let mut events = engine.events(&project.name);
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Failure::Other(format!("cannot handle Ctrl-C: {e}")))?;
+    let abort = args.abort_on_container_exit
+        || args.abort_on_container_failure
+        || args.exit_code_from.is_some();
+    let mut result: Option<i32> = None;
+    loop {
+        if following.is_empty() {
+            // nothing prints any more: done unless a container is on its way back (restart policy)
+            let again = engine.list_containers(Some(&project.name), false).await?;
+            if !again
+                .iter()
+                .any(|c| watched.iter().any(|(n, _)| *n == c.name))
+            {
+                break;
+            }
+        }
+        tokio::select! {
+            Some(note) = rx.recv() => {
+                let Note::Exited { name, code } = note;
+                following.remove(&name);
+                let i = index.get(&name).copied().unwrap_or(0);
+                printer.note(&prefix_of(&name), i, &format!("{} exited with code {code}", prefix_of(&name)));
+                let service = watched.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone()).unwrap_or_default();
+                let stop = match &args.exit_code_from {
+                    Some(s) => *s == service,
+                    None => args.abort_on_container_exit || (args.abort_on_container_failure && code != 0),
+                };
+                if abort && stop {
+                    eprintln!("Aborting on container exit...");
+                    result = Some(code as i32);
+                    stop_all(global, engine, project, &scope, args.timeout, false).await?;
+                    break;
+                }
+            }
+            Some(Ok(e)) = events.next() => {
+                if e.action == "start" && watched.iter().any(|(n, _)| *n == e.name) && following.insert(e.name.clone()) {
+                    follow(e.name.clone(), now_secs(), tx.clone());
+                }
+            }
+            _ = interrupt.recv() => {
+                eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+                tokio::select! {
+                    r = stop_all(global, engine, project, &scope, args.timeout, false) => r?,
+                    _ = interrupt.recv() => stop_all(global, engine, project, &scope, args.timeout, true).await?,
+                }
+                return Err(Failure::Exit(130));
+            }
+        }
+    }
+    match result {
+        Some(code) if args.exit_code_from.is_some() || code != 0 => Err(Failure::Exit(code)),
+        _ => Ok(()),
+    }
+}
+
+/// Stops (or kills) the project's running containers in scope, dependents first.
+async fn stop_all(
+    global: &Global,
+    engine: &Docker,
+    project: &Project,
+    scope: &BTreeSet<String>,
+    timeout: Option<i64>,
+    kill: bool,
+) -> Result<(), Failure> {
+    let containers = engine.list_containers(Some(&project.name), false).await?;
+    let running: Vec<&crate::engine::ContainerInfo> = containers
+        .iter()
+        .filter(|c| !c.is_oneoff() && scope.contains(c.service()))
+        .collect();
+    let plan = plan::per_container(&running, true, |c| {
+        if kill {
+            Op::KillContainer {
+                name: c.name.clone(),
+                signal: "SIGKILL".into(),
+            }
+        } else {
+            Op::StopContainer {
+                name: c.name.clone(),
+                timeout,
+            }
+        }
+    });
+    let progress = progress(global);
+    execute(engine, &project.name, &plan, global, progress.as_ref()).await
+}

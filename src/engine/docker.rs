@@ -1,0 +1,583 @@
+//! The [`Engine`] on a real Docker Engine, through bollard: connection (`DOCKER_HOST`, unix or
+//! tcp), API version negotiation, and error mapping (404 → not found, 409 → conflict).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use bollard::errors::Error as BError;
+use bollard::models::{ContainerSummaryStateEnum, NetworkConnectRequest};
+use bollard::query_parameters as q;
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::{
+    BoxStream, ContainerCreateBody, ContainerEvent, ContainerInfo, ContainerState,
+    EndpointSettings, Engine, EngineError, ErrorKind, LogChunk, LogOptions, LogSource,
+    NetworkCreateRequest, NetworkInfo, PortInfo, PullProgress, Result, VolumeCreateRequest,
+    VolumeInfo,
+};
+
+/// Calls wait at most this long (pulls and stops included); streams have no limit.
+const CALL_TIMEOUT: Duration = Duration::from_secs(600);
+const STREAM_TIMEOUT: Duration = Duration::from_secs(60 * 60 * 24 * 365);
+
+/// A connected engine.
+#[derive(Clone)]
+pub struct Docker {
+    client: bollard::Docker,
+    streams: bollard::Docker,
+    version: String,
+    host: String,
+}
+
+fn map_err(e: BError) -> EngineError {
+    match e {
+        BError::DockerResponseServerError {
+            status_code,
+            message,
+        } => {
+            let kind = match status_code {
+                404 => ErrorKind::NotFound,
+                409 => ErrorKind::Conflict,
+                _ => ErrorKind::Other,
+            };
+            EngineError::new(kind, message.trim().to_string())
+        }
+        BError::HyperResponseError { .. }
+        | BError::IOError { .. }
+        | BError::SocketNotFoundError(_)
+        | BError::RequestTimeoutError => EngineError::new(ErrorKind::Unreachable, e.to_string()),
+        other => EngineError::new(ErrorKind::Other, other.to_string()),
+    }
+}
+
+fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
+    let mut m: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in pairs {
+        m.entry(k.to_string()).or_default().push(v.clone());
+    }
+    m
+}
+
+fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
+    filters(&[("label", format!("{}={project}", super::labels::PROJECT))])
+}
+
+fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
+    m.unwrap_or_default().into_iter().collect()
+}
+
+impl Docker {
+    /// Connects to `DOCKER_HOST` (or the local socket) and negotiates the API version. The error
+    /// says what was tried and how to fix it.
+    pub async fn connect() -> Result<Docker> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unix:///var/run/docker.sock".into());
+        let unreachable = |e: String| {
+            EngineError::new(
+                ErrorKind::Unreachable,
+                format!(
+                    "cannot reach the Docker Engine at {host}: {e}\n  hint: is the engine running (`docker info`)? Point DOCKER_HOST at it (unix:///path/to/docker.sock or tcp://host:port)"
+                ),
+            )
+        };
+        let client = bollard::Docker::connect_with_defaults()
+            .map_err(|e| unreachable(e.to_string()))?
+            .with_timeout(CALL_TIMEOUT);
+        // bollard 0.21 does not put the version in request paths; negotiating keeps working
+        // when it does (0.22) and tells which version the engine speaks.
+        let client = client
+            .negotiate_version()
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let version = client.client_version().to_string();
+        let streams = client.clone().with_timeout(STREAM_TIMEOUT);
+        Ok(Docker {
+            client,
+            streams,
+            version,
+            host,
+        })
+    }
+
+    /// The address this client talks to.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
+    let name = c
+        .names
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| n.trim_start_matches('/').to_string())
+        .find(|n| !n.contains('/'))
+        .unwrap_or_default();
+    let networks = c
+        .network_settings
+        .and_then(|n| n.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, ep)| (name, ep.network_id.unwrap_or_default()))
+        .collect();
+    let volumes = c
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.typ.as_ref().map(|t| t.to_string()).as_deref() == Some("volume"))
+        .filter_map(|m| Some((m.name?, m.destination?)))
+        .collect();
+    let mut ports: Vec<PortInfo> = c
+        .ports
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| PortInfo {
+            host_ip: p.ip.unwrap_or_default(),
+            private: p.private_port,
+            public: p.public_port.unwrap_or(0),
+            protocol: p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into()),
+        })
+        .collect();
+    ports.sort_by(|a, b| {
+        (a.private, &a.protocol, &a.host_ip).cmp(&(b.private, &b.protocol, &b.host_ip))
+    });
+    ContainerInfo {
+        id: c.id.unwrap_or_default(),
+        name,
+        labels: sorted(c.labels),
+        image: c.image.unwrap_or_default(),
+        image_id: c.image_id.unwrap_or_default(),
+        command: c.command.unwrap_or_default(),
+        state: c
+            .state
+            .map(|s| match s {
+                ContainerSummaryStateEnum::EMPTY => String::new(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default(),
+        status: c.status.unwrap_or_default(),
+        created: c.created.unwrap_or(0),
+        networks,
+        volumes,
+        ports,
+    }
+}
+
+impl Engine for Docker {
+    fn api_version(&self) -> String {
+        self.version.clone()
+    }
+
+    async fn list_containers(
+        &self,
+        project: Option<&str>,
+        all: bool,
+    ) -> Result<Vec<ContainerInfo>> {
+        let filters = match project {
+            Some(p) => project_filter(p),
+            None => filters(&[("label", super::labels::PROJECT.to_string())]),
+        };
+        let opts = q::ListContainersOptions {
+            all,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let list = self
+            .client
+            .list_containers(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list.into_iter().map(container_info).collect())
+    }
+
+    async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {
+        let opts = q::ListNetworksOptions {
+            filters: Some(project_filter(project)),
+        };
+        let list = self
+            .client
+            .list_networks(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list
+            .into_iter()
+            .map(|n| NetworkInfo {
+                id: n.id.unwrap_or_default(),
+                name: n.name.unwrap_or_default(),
+                labels: sorted(n.labels),
+            })
+            .collect())
+    }
+
+    async fn list_volumes(&self, project: &str) -> Result<Vec<VolumeInfo>> {
+        let opts = q::ListVolumesOptions {
+            filters: Some(project_filter(project)),
+        };
+        let list = self
+            .client
+            .list_volumes(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| VolumeInfo {
+                name: v.name,
+                driver: v.driver,
+                labels: v.labels.into_iter().collect(),
+            })
+            .collect())
+    }
+
+    async fn find_network(&self, name: &str) -> Result<Option<NetworkInfo>> {
+        let opts = q::ListNetworksOptions {
+            filters: Some(filters(&[("name", name.to_string())])),
+        };
+        let list = self
+            .client
+            .list_networks(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list
+            .into_iter()
+            .find(|n| n.name.as_deref() == Some(name) || n.id.as_deref() == Some(name))
+            .map(|n| NetworkInfo {
+                id: n.id.unwrap_or_default(),
+                name: n.name.unwrap_or_default(),
+                labels: sorted(n.labels),
+            }))
+    }
+
+    async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {
+        match self.client.inspect_volume(name).await {
+            Ok(v) => Ok(Some(VolumeInfo {
+                name: v.name,
+                driver: v.driver,
+                labels: v.labels.into_iter().collect(),
+            })),
+            Err(e) => match map_err(e) {
+                e if e.kind == ErrorKind::NotFound => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+
+    async fn image_id(&self, reference: &str) -> Result<Option<String>> {
+        match self.client.inspect_image(reference).await {
+            Ok(i) => Ok(i.id),
+            Err(e) => match map_err(e) {
+                e if e.kind == ErrorKind::NotFound => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+
+    async fn pull_image(
+        &self,
+        reference: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> Result<()> {
+        let (image, tag) = split_reference(reference);
+        let opts = q::CreateImageOptions {
+            from_image: Some(image),
+            tag: Some(tag),
+            ..Default::default()
+        };
+        let mut stream = self.streams.create_image(Some(opts), None, None);
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(map_err)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::new(ErrorKind::Other, err));
+            }
+            let detail = info.progress_detail.unwrap_or_default();
+            progress(PullProgress {
+                layer: info.id.unwrap_or_default(),
+                status: info.status.unwrap_or_default(),
+                current: detail.current.unwrap_or(0).max(0) as u64,
+                total: detail.total.unwrap_or(0).max(0) as u64,
+            });
+        }
+        Ok(())
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<()> {
+        self.client
+            .remove_image(reference, None::<q::RemoveImageOptions>, None)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn create_network(&self, spec: NetworkCreateRequest) -> Result<String> {
+        let r = self.client.create_network(spec).await.map_err(map_err)?;
+        Ok(r.id)
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        self.client.remove_network(name).await.map_err(map_err)
+    }
+
+    async fn create_volume(&self, spec: VolumeCreateRequest) -> Result<()> {
+        self.client
+            .create_volume(spec)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.client
+            .remove_volume(name, None::<q::RemoveVolumeOptions>)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn create_container(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
+        let opts = q::CreateContainerOptions {
+            name: Some(name.to_string()),
+            ..Default::default()
+        };
+        let r = self
+            .client
+            .create_container(Some(opts), body)
+            .await
+            .map_err(map_err)?;
+        Ok(r.id)
+    }
+
+    async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        endpoint: EndpointSettings,
+    ) -> Result<()> {
+        let req = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(endpoint),
+        };
+        self.client
+            .connect_network(network, req)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn upload(&self, container: &str, path: &str, tar: Vec<u8>) -> Result<()> {
+        let opts = q::UploadToContainerOptions {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        self.client
+            .upload_to_container(container, Some(opts), bollard::body_full(tar.into()))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn start_container(&self, name: &str) -> Result<()> {
+        self.client
+            .start_container(name, None::<q::StartContainerOptions>)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn stop_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+        let opts = q::StopContainerOptions {
+            t: timeout.map(|t| t as i32),
+            signal: None,
+        };
+        match self.streams.stop_container(name, Some(opts)).await {
+            // 304: already stopped
+            Err(BError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            r => r.map_err(map_err),
+        }
+    }
+
+    async fn restart_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+        let opts = q::RestartContainerOptions {
+            t: timeout.map(|t| t as i32),
+            signal: None,
+        };
+        self.streams
+            .restart_container(name, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn kill_container(&self, name: &str, signal: &str) -> Result<()> {
+        let opts = q::KillContainerOptions {
+            signal: signal.to_string(),
+        };
+        self.client
+            .kill_container(name, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn pause_container(&self, name: &str) -> Result<()> {
+        self.client.pause_container(name).await.map_err(map_err)
+    }
+
+    async fn unpause_container(&self, name: &str) -> Result<()> {
+        self.client.unpause_container(name).await.map_err(map_err)
+    }
+
+    async fn remove_container(&self, name: &str, force: bool, volumes: bool) -> Result<()> {
+        let opts = q::RemoveContainerOptions {
+            v: volumes,
+            force,
+            link: false,
+        };
+        self.client
+            .remove_container(name, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn rename_container(&self, from: &str, to: &str) -> Result<()> {
+        let opts = q::RenameContainerOptions {
+            name: to.to_string(),
+        };
+        self.client
+            .rename_container(from, opts)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn inspect_container(&self, name: &str) -> Result<ContainerState> {
+        let c = self
+            .client
+            .inspect_container(name, None::<q::InspectContainerOptions>)
+            .await
+            .map_err(map_err)?;
+        let state = c.state.unwrap_or_default();
+        Ok(ContainerState {
+            id: c.id.unwrap_or_default(),
+            name: c
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+            status: state.status.map(|s| s.to_string()).unwrap_or_default(),
+            health: state
+                .health
+                .and_then(|h| h.status)
+                .map(|s| s.to_string())
+                .filter(|s| s != "none")
+                .unwrap_or_default(),
+            exit_code: state.exit_code.unwrap_or(0),
+            labels: sorted(c.config.and_then(|c| c.labels)),
+        })
+    }
+
+    async fn wait_container(&self, name: &str) -> Result<i64> {
+        let mut stream = self
+            .streams
+            .wait_container(name, None::<q::WaitContainerOptions>);
+        match stream.next().await {
+            Some(Ok(r)) => Ok(r.status_code),
+            // bollard reports a non-zero exit as an error
+            Some(Err(BError::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(map_err(e)),
+            None => Err(EngineError::new(
+                ErrorKind::Other,
+                format!("waiting for {name}: the engine closed the stream"),
+            )),
+        }
+    }
+
+    fn events(&self, project: &str) -> BoxStream<'static, Result<ContainerEvent>> {
+        let mut f = project_filter(project);
+        f.insert("type".into(), vec!["container".into()]);
+        let opts = q::EventsOptions {
+            filters: Some(f),
+            ..Default::default()
+        };
+        let stream = self.streams.events(Some(opts)).map(|item| {
+            let m = item.map_err(map_err)?;
+            let actor = m.actor.unwrap_or_default();
+            let attrs = actor.attributes.unwrap_or_default();
+            Ok(ContainerEvent {
+                id: actor.id.unwrap_or_default(),
+                name: attrs.get("name").cloned().unwrap_or_default(),
+                action: m.action.unwrap_or_default(),
+                exit_code: attrs.get("exitCode").and_then(|c| c.parse().ok()),
+                service: attrs
+                    .get(super::labels::SERVICE)
+                    .cloned()
+                    .unwrap_or_default(),
+                time_nano: m.time_nano.unwrap_or(0),
+            })
+        });
+        Box::pin(stream)
+    }
+
+    fn logs(&self, container: &str, options: LogOptions) -> BoxStream<'static, Result<LogChunk>> {
+        let opts = q::LogsOptions {
+            follow: options.follow,
+            stdout: true,
+            stderr: true,
+            since: options.since.unwrap_or(0) as i32,
+            until: options.until.unwrap_or(0) as i32,
+            timestamps: options.timestamps,
+            tail: options.tail.unwrap_or_else(|| "all".into()),
+        };
+        let stream = self
+            .streams
+            .logs(container, Some(opts))
+            .map_err(map_err)
+            .map_ok(|out| {
+                use bollard::container::LogOutput;
+                let (source, bytes) = match out {
+                    LogOutput::StdErr { message } => (LogSource::Stderr, message),
+                    LogOutput::StdOut { message }
+                    | LogOutput::Console { message }
+                    | LogOutput::StdIn { message } => (LogSource::Stdout, message),
+                };
+                LogChunk {
+                    source,
+                    text: bytes.to_vec(),
+                }
+            });
+        Box::pin(stream)
+    }
+}
+
+/// `repo:tag` (`latest` when absent; a digest is kept whole).
+fn split_reference(reference: &str) -> (String, String) {
+    if let Some((repo, digest)) = reference.split_once('@') {
+        return (repo.to_string(), digest.to_string());
+    }
+    let slash = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[slash..].rfind(':') {
+        Some(i) => (
+            reference[..slash + i].to_string(),
+            reference[slash + i + 1..].to_string(),
+        ),
+        None => (reference.to_string(), "latest".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_reference;
+
+    #[test]
+    fn references_split_into_repo_and_tag() {
+        let s = |r: &str| split_reference(r);
+        assert_eq!(s("redis"), ("redis".into(), "latest".into()));
+        assert_eq!(s("redis:7"), ("redis".into(), "7".into()));
+        assert_eq!(
+            s("localhost:5000/app"),
+            ("localhost:5000/app".into(), "latest".into())
+        );
+        assert_eq!(
+            s("localhost:5000/app:v1"),
+            ("localhost:5000/app".into(), "v1".into())
+        );
+        assert_eq!(s("a@sha256:00"), ("a".into(), "sha256:00".into()));
+    }
+}

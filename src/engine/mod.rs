@@ -1,0 +1,299 @@
+//! The Docker Engine behind a small trait: what planning, executing and waiting need, in rcompose's
+//! own light types. `docker.rs` implements it with bollard; it is the only place bollard is called.
+
+pub mod docker;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::Stream;
+
+pub use bollard::models::{
+    ContainerCreateBody, EndpointSettings, NetworkCreateRequest, VolumeCreateRequest,
+};
+
+pub use docker::Docker;
+
+/// The labels Compose puts on engine objects.
+pub mod labels {
+    pub const PROJECT: &str = "com.docker.compose.project";
+    pub const SERVICE: &str = "com.docker.compose.service";
+    pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+    pub const NUMBER: &str = "com.docker.compose.container-number";
+    pub const ONEOFF: &str = "com.docker.compose.oneoff";
+    pub const SLUG: &str = "com.docker.compose.slug";
+    pub const IMAGE: &str = "com.docker.compose.image";
+    pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
+    pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+    pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+    pub const ENVIRONMENT_FILE: &str = "com.docker.compose.project.environment_file";
+    pub const VERSION: &str = "com.docker.compose.version";
+    pub const REPLACE: &str = "com.docker.compose.replace";
+    pub const NETWORK: &str = "com.docker.compose.network";
+    pub const VOLUME: &str = "com.docker.compose.volume";
+}
+
+/// What went wrong talking to the engine; callers match on the kind, users read the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No engine answered (socket missing, connection refused).
+    Unreachable,
+    /// The object does not exist (404).
+    NotFound,
+    /// The object exists or is in use (409).
+    Conflict,
+    /// Anything else the engine refused.
+    Other,
+}
+
+impl EngineError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> EngineError {
+        EngineError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// A published port of a container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PortInfo {
+    #[serde(rename = "URL")]
+    pub host_ip: String,
+    #[serde(rename = "TargetPort")]
+    pub private: u16,
+    #[serde(rename = "PublishedPort")]
+    pub public: u16,
+    #[serde(rename = "Protocol")]
+    pub protocol: String,
+}
+
+/// A container as the listing shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Without the leading `/`.
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub image: String,
+    pub image_id: String,
+    pub command: String,
+    /// created, running, paused, restarting, removing, exited, dead
+    pub state: String,
+    /// `Up 3 seconds (healthy)`, `Exited (0) 2 minutes ago`.
+    pub status: String,
+    pub created: i64,
+    /// Network name → network ID.
+    pub networks: BTreeMap<String, String>,
+    /// Mounted volumes (named and anonymous): name → target in the container.
+    pub volumes: BTreeMap<String, String>,
+    pub ports: Vec<PortInfo>,
+}
+
+impl ContainerInfo {
+    pub fn label(&self, key: &str) -> &str {
+        self.labels.get(key).map(String::as_str).unwrap_or_default()
+    }
+    pub fn service(&self) -> &str {
+        self.label(labels::SERVICE)
+    }
+    pub fn number(&self) -> u32 {
+        self.label(labels::NUMBER).parse().unwrap_or(0)
+    }
+    pub fn is_oneoff(&self) -> bool {
+        self.label(labels::ONEOFF) == "True"
+    }
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+    /// `healthy`, `unhealthy`, `starting` or empty, read from the status text.
+    pub fn health(&self) -> &str {
+        for h in ["unhealthy", "healthy", "health: starting"] {
+            if self.status.contains(&format!("({h})")) {
+                return h.trim_start_matches("health: ");
+            }
+        }
+        ""
+    }
+    /// The exit code in `Exited (N) ...`.
+    pub fn exit_code(&self) -> Option<i64> {
+        let rest = self.status.strip_prefix("Exited (")?;
+        rest.split(')').next()?.parse().ok()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkInfo {
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolumeInfo {
+    pub name: String,
+    pub driver: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container's state from an inspection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerState {
+    pub id: String,
+    pub name: String,
+    /// created, running, paused, restarting, removing, exited, dead
+    pub status: String,
+    /// healthy, unhealthy, starting, or empty without a healthcheck.
+    pub health: String,
+    pub exit_code: i64,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container event from the engine's event stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerEvent {
+    pub id: String,
+    /// The container name (without `/`).
+    pub name: String,
+    /// create, start, die, kill, stop, destroy, health_status: healthy, ...
+    pub action: String,
+    /// The exit code of a `die`.
+    pub exit_code: Option<i64>,
+    pub service: String,
+    pub time_nano: i64,
+}
+
+/// Where a log line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSource {
+    Stdout,
+    Stderr,
+}
+
+/// One chunk of a container's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogChunk {
+    pub source: LogSource,
+    pub text: Vec<u8>,
+}
+
+/// Progress of an image pull, one layer at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullProgress {
+    pub layer: String,
+    pub status: String,
+    pub current: u64,
+    pub total: u64,
+}
+
+pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = T> + Send + 'a>>;
+
+/// Options of a log stream.
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    pub follow: bool,
+    pub tail: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub timestamps: bool,
+}
+
+/// The engine calls rcompose makes. Each method is one API call (streams excepted).
+pub trait Engine: Send + Sync {
+    /// The negotiated API version, e.g. `1.41`.
+    fn api_version(&self) -> String;
+
+    fn list_containers(
+        &self,
+        project: Option<&str>,
+        all: bool,
+    ) -> impl Future<Output = Result<Vec<ContainerInfo>>> + Send;
+    fn list_networks(&self, project: &str)
+    -> impl Future<Output = Result<Vec<NetworkInfo>>> + Send;
+    fn list_volumes(&self, project: &str) -> impl Future<Output = Result<Vec<VolumeInfo>>> + Send;
+    /// The network of that exact name (the engine's name filter matches substrings).
+    fn find_network(&self, name: &str) -> impl Future<Output = Result<Option<NetworkInfo>>> + Send;
+    fn find_volume(&self, name: &str) -> impl Future<Output = Result<Option<VolumeInfo>>> + Send;
+    /// The image's ID, or `None` when the engine does not have it.
+    fn image_id(&self, reference: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    fn pull_image(
+        &self,
+        reference: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn create_network(
+        &self,
+        spec: NetworkCreateRequest,
+    ) -> impl Future<Output = Result<String>> + Send;
+    fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn create_volume(&self, spec: VolumeCreateRequest) -> impl Future<Output = Result<()>> + Send;
+    fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn create_container(
+        &self,
+        name: &str,
+        body: ContainerCreateBody,
+    ) -> impl Future<Output = Result<String>> + Send;
+    fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        endpoint: EndpointSettings,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Puts a tar archive into a folder of the container.
+    fn upload(
+        &self,
+        container: &str,
+        path: &str,
+        tar: Vec<u8>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn start_container(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn stop_container(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn restart_container(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn kill_container(&self, name: &str, signal: &str) -> impl Future<Output = Result<()>> + Send;
+    fn pause_container(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn unpause_container(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn remove_container(
+        &self,
+        name: &str,
+        force: bool,
+        volumes: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn rename_container(&self, from: &str, to: &str) -> impl Future<Output = Result<()>> + Send;
+    fn inspect_container(&self, name: &str) -> impl Future<Output = Result<ContainerState>> + Send;
+    /// Waits for the container to stop; its exit code.
+    fn wait_container(&self, name: &str) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The project's container events, from now on.
+    fn events(&self, project: &str) -> BoxStream<'static, Result<ContainerEvent>>;
+    fn logs(&self, container: &str, options: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
+}

@@ -1,0 +1,1203 @@
+//! Desired state (the model) vs observed state (the engine) → a plan: a list of steps, each one
+//! engine API call with the steps it waits for and the reason it exists. Pure: it prints as text
+//! (`up --dry-run`) and is tested as text; the executor walks it without deciding anything.
+
+pub mod hash;
+pub mod spec;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::engine::{ContainerInfo, EndpointSettings, NetworkCreateRequest, VolumeCreateRequest};
+use crate::model::{Project, Service};
+use crate::observe::Observed;
+
+/// One engine API call.
+#[derive(Debug, Clone)]
+pub enum Op {
+    PullImage {
+        image: String,
+    },
+    RemoveImage {
+        image: String,
+    },
+    CreateNetwork {
+        spec: Box<NetworkCreateRequest>,
+    },
+    RemoveNetwork {
+        name: String,
+    },
+    CreateVolume {
+        spec: Box<VolumeCreateRequest>,
+    },
+    RemoveVolume {
+        name: String,
+    },
+    CreateContainer {
+        name: String,
+        spec: Box<spec::ContainerSpec>,
+    },
+    ConnectNetwork {
+        container: String,
+        network: String,
+        endpoint: Box<EndpointSettings>,
+    },
+    /// Copies a tar (secrets, configs) into a folder of a created container.
+    CopyFiles {
+        container: String,
+        dir: String,
+        tar: Vec<u8>,
+    },
+    StartContainer {
+        name: String,
+    },
+    StopContainer {
+        name: String,
+        timeout: Option<i64>,
+    },
+    RestartContainer {
+        name: String,
+        timeout: Option<i64>,
+    },
+    KillContainer {
+        name: String,
+        signal: String,
+    },
+    PauseContainer {
+        name: String,
+    },
+    UnpauseContainer {
+        name: String,
+    },
+    RemoveContainer {
+        name: String,
+        force: bool,
+        volumes: bool,
+    },
+    RenameContainer {
+        from: String,
+        to: String,
+    },
+    /// Waits until the container is healthy (a `service_healthy` dependency).
+    WaitHealthy {
+        name: String,
+    },
+    /// Waits until the container exited 0 (a `service_completed_successfully` dependency).
+    WaitCompleted {
+        name: String,
+    },
+    /// Waits until the container is running (healthy if it has a healthcheck), or exited 0 (`--wait`).
+    WaitReady {
+        name: String,
+    },
+}
+
+impl Op {
+    /// What the progress display calls the object: `Container p-web-1`, `Network p_default`.
+    pub fn resource(&self) -> String {
+        match self {
+            Op::PullImage { image } | Op::RemoveImage { image } => format!("Image {image}"),
+            Op::CreateNetwork { spec } => format!("Network {}", spec.name),
+            Op::RemoveNetwork { name } => format!("Network {name}"),
+            Op::CreateVolume { spec } => {
+                format!("Volume {}", spec.name.as_deref().unwrap_or_default())
+            }
+            Op::RemoveVolume { name } => format!("Volume {name}"),
+            Op::CreateContainer { name, .. }
+            | Op::StartContainer { name }
+            | Op::StopContainer { name, .. }
+            | Op::RestartContainer { name, .. }
+            | Op::KillContainer { name, .. }
+            | Op::PauseContainer { name }
+            | Op::UnpauseContainer { name }
+            | Op::RemoveContainer { name, .. }
+            | Op::WaitHealthy { name }
+            | Op::WaitCompleted { name }
+            | Op::WaitReady { name } => format!("Container {name}"),
+            Op::ConnectNetwork { container, .. } | Op::CopyFiles { container, .. } => {
+                format!("Container {container}")
+            }
+            Op::RenameContainer { to, .. } => format!("Container {to}"),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::PullImage { image } => write!(f, "pull image {image}"),
+            Op::RemoveImage { image } => write!(f, "remove image {image}"),
+            Op::CreateNetwork { spec } => write!(f, "create network {}", spec.name),
+            Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
+            Op::CreateVolume { spec } => {
+                write!(
+                    f,
+                    "create volume {}",
+                    spec.name.as_deref().unwrap_or_default()
+                )
+            }
+            Op::RemoveVolume { name } => write!(f, "remove volume {name}"),
+            Op::CreateContainer { name, .. } => write!(f, "create container {name}"),
+            Op::ConnectNetwork {
+                container, network, ..
+            } => write!(f, "connect container {container} to network {network}"),
+            Op::CopyFiles { container, dir, .. } => {
+                write!(f, "copy files into container {container}:{dir}")
+            }
+            Op::StartContainer { name } => write!(f, "start container {name}"),
+            Op::StopContainer { name, .. } => write!(f, "stop container {name}"),
+            Op::RestartContainer { name, .. } => write!(f, "restart container {name}"),
+            Op::KillContainer { name, signal } => write!(f, "kill container {name} ({signal})"),
+            Op::PauseContainer { name } => write!(f, "pause container {name}"),
+            Op::UnpauseContainer { name } => write!(f, "unpause container {name}"),
+            Op::RemoveContainer { name, .. } => write!(f, "remove container {name}"),
+            Op::RenameContainer { from, to } => write!(f, "rename container {from} to {to}"),
+            Op::WaitHealthy { name } => write!(f, "wait until container {name} is healthy"),
+            Op::WaitCompleted { name } => {
+                write!(f, "wait until container {name} completed successfully")
+            }
+            Op::WaitReady { name } => write!(f, "wait until container {name} is ready"),
+        }
+    }
+}
+
+/// A step: an operation, the steps it waits for, and why it is there.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub op: Op,
+    /// The service the step works for, for messages.
+    pub service: Option<String>,
+    pub deps: Vec<usize>,
+    pub reason: String,
+    /// A failure is only a warning (a `required: false` dependency).
+    pub optional: bool,
+}
+
+/// The steps to run, in an order that respects their dependencies, and what planning noticed.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    fn add(&mut self, op: Op, service: Option<&str>, deps: Vec<usize>, reason: &str) -> usize {
+        let mut deps = deps;
+        deps.sort_unstable();
+        deps.dedup();
+        self.steps.push(Step {
+            op,
+            service: service.map(str::to_string),
+            deps,
+            reason: reason.to_string(),
+            optional: false,
+        });
+        self.steps.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.steps.iter().enumerate() {
+            write!(f, "{:>3}. {}", i + 1, s.op)?;
+            if !s.deps.is_empty() {
+                let deps: Vec<String> = s.deps.iter().map(|d| (d + 1).to_string()).collect();
+                write!(f, "  after {}", deps.join(","))?;
+            }
+            if !s.reason.is_empty() {
+                write!(f, "  # {}", s.reason)?;
+            }
+            if s.optional {
+                write!(f, " (optional)")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// A problem that stops planning before anything is touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub service: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = &self.service {
+            write!(f, "service `{s}`: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+fn error(service: Option<&str>, message: String, hint: Option<String>) -> PlanError {
+    PlanError {
+        service: service.map(str::to_string),
+        message,
+        hint,
+    }
+}
+
+/// When to recreate containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recreate {
+    /// When their configuration or image changed.
+    #[default]
+    Diverged,
+    Force,
+    Never,
+}
+
+/// When to pull images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pull {
+    /// Images the engine does not have.
+    #[default]
+    Missing,
+    Always,
+    Never,
+}
+
+/// The options of `up` / `create` that shape the plan.
+#[derive(Debug, Clone, Default)]
+pub struct UpOptions {
+    /// Services named on the command line (empty: all).
+    pub services: Vec<String>,
+    pub no_deps: bool,
+    pub recreate: Recreate,
+    /// Recreate dependencies too (`--always-recreate-deps`).
+    pub recreate_deps: bool,
+    /// `-V`: fresh anonymous volumes on recreate.
+    pub renew_anon_volumes: bool,
+    pub remove_orphans: bool,
+    pub scale: BTreeMap<String, u32>,
+    pub no_start: bool,
+    /// `--wait`: wait for every started container to be ready.
+    pub wait: bool,
+    /// Stop timeout (seconds) for replaced containers.
+    pub timeout: Option<i64>,
+    /// `--env-file` files (a container label).
+    pub env_files: Vec<String>,
+    /// Orphan containers are not reported (`COMPOSE_IGNORE_ORPHANS`).
+    pub ignore_orphans: bool,
+}
+
+/// The services `names` need (themselves and what they depend on, unless `no_deps`).
+pub fn services_in_scope(project: &Project, names: &[String], no_deps: bool) -> BTreeSet<String> {
+    if names.is_empty() {
+        return project.services.keys().cloned().collect();
+    }
+    let mut keep = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(n) = todo.pop() {
+        if !keep.insert(n.clone()) || no_deps {
+            continue;
+        }
+        if let Some(s) = project.services.get(&n) {
+            todo.extend(
+                s.depends_on
+                    .keys()
+                    .filter(|d| project.services.contains_key(*d))
+                    .cloned(),
+            );
+        }
+    }
+    keep
+}
+
+/// How many replicas a service runs.
+pub fn replicas(svc: &Service, scale: Option<u32>) -> u32 {
+    if let Some(n) = scale {
+        return n;
+    }
+    if let Some(n) = svc.scale {
+        return n.max(0) as u32;
+    }
+    match svc.deploy.as_ref() {
+        Some(d) if d.mode == "global" => 1,
+        Some(d) => d.replicas.map_or(1, |r| r.max(0) as u32),
+        None => 1,
+    }
+}
+
+/// The images to pull before planning `up` (their IDs label the containers).
+pub fn pulls(
+    project: &Project,
+    observed: &Observed,
+    scope: &BTreeSet<String>,
+    policy: Pull,
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let mut seen = BTreeSet::new();
+    for name in scope {
+        let svc = &project.services[name];
+        let image = spec::image_name(&project.name, name, svc);
+        let present = observed.images.contains_key(&image);
+        let policy = match svc.pull_policy.as_str() {
+            "always" => Pull::Always,
+            "never" => Pull::Never,
+            "build" => Pull::Never,
+            "" => policy,
+            _ => policy,
+        };
+        let want = match policy {
+            Pull::Always => svc.build.is_none() || !svc.image.is_empty(),
+            Pull::Missing => !present,
+            Pull::Never => false,
+        };
+        if !present && (!want || svc.build.is_some() && svc.image.is_empty()) {
+            if svc.build.is_some() {
+                return Err(error(
+                    Some(name),
+                    format!("image `{image}` must be built first"),
+                    Some("run `docker compose build` (building arrives in rcompose with the images issue)".into()),
+                ));
+            }
+            return Err(error(
+                Some(name),
+                format!("image `{image}` is not on the engine and pulling is disabled"),
+                Some("pull it, or drop `pull_policy: never` / `--pull never`".into()),
+            ));
+        }
+        if want && seen.insert(image.clone()) {
+            let reason = if present {
+                "pull policy: always"
+            } else {
+                "missing"
+            };
+            plan.add(Op::PullImage { image }, Some(name), vec![], reason);
+        }
+    }
+    Ok(plan)
+}
+
+/// What the dependents of a service wait for, by container.
+#[derive(Default)]
+struct Gates {
+    /// Container name → the step after which it is started (none: already running).
+    started: BTreeMap<String, Option<usize>>,
+    /// Container name → the wait step for `service_healthy` / `service_completed_successfully`.
+    healthy: BTreeMap<String, usize>,
+    completed: BTreeMap<String, usize>,
+    /// Container name → its create step (for `network_mode: service:x`, `volumes_from`).
+    created: BTreeMap<String, usize>,
+    /// Services whose containers this plan recreates or restarts.
+    replaced: BTreeSet<String>,
+}
+
+/// The plan of `up` (and `create` with `no_start`).
+pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let scope = services_in_scope(project, &opts.services, opts.no_deps);
+    for s in &opts.services {
+        if !project.services.contains_key(s) {
+            return Err(error(None, format!("no such service: {s}"), None));
+        }
+    }
+
+    // networks and volumes the services in scope use
+    let mut net_keys = BTreeSet::new();
+    let mut vol_keys = BTreeSet::new();
+    for name in &scope {
+        let svc = &project.services[name];
+        if svc.network_mode.is_empty() {
+            net_keys.extend(svc.networks.keys().cloned());
+        }
+        for v in &svc.volumes {
+            if v.kind == "volume" && project.volumes.contains_key(&v.source) {
+                vol_keys.insert(v.source.clone());
+            }
+        }
+    }
+    let mut infra: Vec<usize> = Vec::new();
+    for key in &net_keys {
+        let Some(n) = project.networks.get(key) else {
+            continue;
+        };
+        let name = if n.name.is_empty() {
+            format!("{}_{key}", project.name)
+        } else {
+            n.name.clone()
+        };
+        match observed.networks.get(&name) {
+            Some(found) if !n.external => {
+                let label = found.labels.get(crate::engine::labels::NETWORK);
+                if label.is_some_and(|l| l != key) {
+                    return Err(error(
+                        None,
+                        format!(
+                            "network {name} exists with label {}={:?}, expected {key:?}",
+                            crate::engine::labels::NETWORK,
+                            label.map(String::as_str).unwrap_or_default()
+                        ),
+                        Some(format!(
+                            "remove it (`docker network rm {name}`) or mark it `external: true`"
+                        )),
+                    ));
+                }
+                let hash = found.labels.get(crate::engine::labels::CONFIG_HASH);
+                if hash.is_some_and(|h| !h.is_empty() && *h != hash::network(n)) {
+                    plan.warnings.push(format!(
+                        "network {name} was created with another configuration: `rcompose down` then `up` applies the new one"
+                    ));
+                }
+                if found.labels.get(crate::engine::labels::PROJECT) != Some(&project.name) {
+                    plan.warnings.push(format!(
+                        "a network named {name} exists but was not created for this project: using it (set `external: true` to make that explicit)"
+                    ));
+                }
+            }
+            Some(_) => {}
+            None if n.external => {
+                return Err(error(
+                    None,
+                    format!("external network {name} not found"),
+                    Some(format!("create it first: `docker network create {name}`")),
+                ));
+            }
+            None => {
+                let i = plan.add(
+                    Op::CreateNetwork {
+                        spec: Box::new(spec::network(project, key)),
+                    },
+                    None,
+                    vec![],
+                    "missing",
+                );
+                infra.push(i);
+            }
+        }
+    }
+    for key in &vol_keys {
+        let v = &project.volumes[key];
+        let name = if v.name.is_empty() {
+            format!("{}_{key}", project.name)
+        } else {
+            v.name.clone()
+        };
+        match observed.volumes.get(&name) {
+            Some(found) => {
+                if !v.external
+                    && found.labels.get(crate::engine::labels::PROJECT) != Some(&project.name)
+                {
+                    plan.warnings.push(format!(
+                        "volume {name} already exists but was not created by this project: using it (set `external: true` to make that explicit)"
+                    ));
+                }
+            }
+            None if v.external => {
+                return Err(error(
+                    None,
+                    format!("external volume {name} not found"),
+                    Some(format!("create it first: `docker volume create {name}`")),
+                ));
+            }
+            None => {
+                let i = plan.add(
+                    Op::CreateVolume {
+                        spec: Box::new(spec::volume(project, key)),
+                    },
+                    None,
+                    vec![],
+                    "missing",
+                );
+                infra.push(i);
+            }
+        }
+    }
+
+    // containers, dependencies first
+    let graph = crate::graph::Graph::new(project).map_err(|e| error(None, e.message, None))?;
+    let order: Vec<String> = graph
+        .levels()
+        .into_iter()
+        .flatten()
+        .filter(|s| scope.contains(s))
+        .collect();
+    let jobs: BTreeSet<&str> = project
+        .services
+        .values()
+        .flat_map(|s| s.depends_on.iter())
+        .filter(|(_, d)| d.condition == "service_completed_successfully")
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut gates = Gates::default();
+    for name in &order {
+        let svc = &project.services[name];
+        plan_service(
+            project,
+            observed,
+            opts,
+            name,
+            svc,
+            jobs.contains(name.as_str()),
+            &scope,
+            &infra,
+            &mut gates,
+            &mut plan,
+        )?;
+    }
+
+    // containers of services that are gone
+    let known: BTreeSet<&String> = project
+        .services
+        .keys()
+        .chain(project.disabled.keys())
+        .collect();
+    let orphans: Vec<&ContainerInfo> = observed
+        .containers
+        .iter()
+        .filter(|c| !c.is_oneoff() && !known.contains(&c.service().to_string()))
+        .collect();
+    if opts.remove_orphans {
+        for c in orphans {
+            let stop = plan.add(
+                Op::StopContainer {
+                    name: c.name.clone(),
+                    timeout: opts.timeout,
+                },
+                Some(c.service()),
+                vec![],
+                "orphan",
+            );
+            plan.add(
+                Op::RemoveContainer {
+                    name: c.name.clone(),
+                    force: true,
+                    volumes: false,
+                },
+                Some(c.service()),
+                vec![stop],
+                "orphan",
+            );
+        }
+    } else if !orphans.is_empty() && !opts.ignore_orphans {
+        let names: Vec<&str> = orphans.iter().map(|c| c.name.as_str()).collect();
+        plan.warnings.push(format!(
+            "found orphan containers ({}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up",
+            names.join(", ")
+        ));
+    }
+    Ok(plan)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_service(
+    project: &Project,
+    observed: &Observed,
+    opts: &UpOptions,
+    name: &str,
+    svc: &Service,
+    is_job: bool,
+    scope: &BTreeSet<String>,
+    infra: &[usize],
+    gates: &mut Gates,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
+    let want = replicas(svc, opts.scale.get(name).copied());
+    if want > 1 && !svc.container_name.is_empty() {
+        return Err(error(
+            Some(name),
+            format!(
+                "`container_name` {:?} cannot be used with {want} replicas",
+                svc.container_name
+            ),
+            Some("drop `container_name` to run several replicas".into()),
+        ));
+    }
+    let image = spec::image_name(&project.name, name, svc);
+    let image_id = observed.images.get(&image).cloned().unwrap_or_default();
+    let config_hash = hash::service(svc);
+    let existing = observed.service_containers(name);
+
+    // what creating a container of this service needs, and what starting it waits for (the
+    // waits are made only for a container that does start)
+    let mut create_deps: Vec<usize> = infra.to_vec();
+    let mut requirements: Vec<Requirement> = Vec::new();
+    let mut restart_for: Vec<String> = Vec::new();
+    for (dep, d) in &svc.depends_on {
+        if !scope.contains(dep) {
+            continue;
+        }
+        let dep_svc = &project.services[dep];
+        for n in 1..=replicas(dep_svc, opts.scale.get(dep).copied()) {
+            let c = spec::container_name(&project.name, dep, dep_svc, n);
+            if let Some(&i) = gates.created.get(&c) {
+                create_deps.push(i);
+            }
+            requirements.push(Requirement {
+                container: c,
+                service: dep.clone(),
+                condition: d.condition.clone(),
+                optional: !d.required,
+                dependent: name.to_string(),
+            });
+        }
+        if d.restart && gates.replaced.contains(dep) {
+            restart_for.push(dep.clone());
+        }
+    }
+    let start_deps = |plan: &mut Plan, gates: &mut Gates| -> Vec<usize> {
+        let mut deps = infra.to_vec();
+        deps.extend(requirements.iter().filter_map(|r| r.gate(plan, gates)));
+        deps
+    };
+
+    // scale down: the highest numbers go first
+    for c in existing
+        .iter()
+        .filter(|c| c.number() > want || c.number() == 0)
+    {
+        let stop = plan.add(
+            Op::StopContainer {
+                name: c.name.clone(),
+                timeout: opts.timeout,
+            },
+            Some(name),
+            vec![],
+            "scaled down",
+        );
+        plan.add(
+            Op::RemoveContainer {
+                name: c.name.clone(),
+                force: true,
+                volumes: false,
+            },
+            Some(name),
+            vec![stop],
+            "scaled down",
+        );
+    }
+
+    let expected_nets: Vec<String> = spec::networks_by_priority(svc)
+        .iter()
+        .map(|k| {
+            project
+                .networks
+                .get(k)
+                .map(|n| n.name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| format!("{}_{k}", project.name))
+        })
+        .collect();
+    let force = opts.recreate == Recreate::Force
+        || (opts.recreate_deps
+            && !opts.services.is_empty()
+            && !opts.services.iter().any(|s| s == name));
+    for number in 1..=want {
+        let cname = spec::container_name(&project.name, name, svc, number);
+        let current = existing
+            .iter()
+            .find(|c| c.number() == number || c.name == cname)
+            .copied();
+        let inherited = match current {
+            Some(c) if !opts.renew_anon_volumes => anonymous_volumes(c, svc),
+            _ => BTreeMap::new(),
+        };
+        let ctx = spec::Context {
+            project,
+            api_version: &observed.api_version,
+            image_id: &image_id,
+            env_files: &opts.env_files,
+            inherited_volumes: &inherited,
+        };
+        let Some(c) = current else {
+            let created = create_steps(
+                plan,
+                &ctx,
+                name,
+                svc,
+                number,
+                &config_hash,
+                &cname,
+                &create_deps,
+                "created",
+            );
+            gates.created.insert(cname.clone(), created);
+            let start = (!opts.no_start).then(|| {
+                let mut deps = start_deps(plan, gates);
+                deps.push(created);
+                plan.add(
+                    Op::StartContainer {
+                        name: cname.clone(),
+                    },
+                    Some(name),
+                    deps,
+                    "",
+                )
+            });
+            gates.started.insert(cname.clone(), start);
+            wait_ready(plan, opts, name, &cname, start);
+            continue;
+        };
+        let reason = if opts.recreate == Recreate::Never {
+            None
+        } else if force {
+            Some("forced")
+        } else if c.label(crate::engine::labels::CONFIG_HASH) != config_hash {
+            Some("config changed")
+        } else if !image_id.is_empty() && c.label(crate::engine::labels::IMAGE) != image_id {
+            Some("image changed")
+        } else if c.is_running() && expected_nets.iter().any(|n| !c.networks.contains_key(n)) {
+            Some("network missing")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            // the new container exists before the old one goes
+            let tmp = format!("{}_{}", &c.id[..c.id.len().min(12)], cname);
+            let created = create_steps(
+                plan,
+                &ctx,
+                name,
+                svc,
+                number,
+                &config_hash,
+                &tmp,
+                &create_deps,
+                reason,
+            );
+            let stop = plan.add(
+                Op::StopContainer {
+                    name: c.name.clone(),
+                    timeout: opts.timeout,
+                },
+                Some(name),
+                vec![created],
+                reason,
+            );
+            let remove = plan.add(
+                Op::RemoveContainer {
+                    name: c.name.clone(),
+                    force: true,
+                    volumes: false,
+                },
+                Some(name),
+                vec![stop],
+                reason,
+            );
+            let rename = plan.add(
+                Op::RenameContainer {
+                    from: tmp,
+                    to: cname.clone(),
+                },
+                Some(name),
+                vec![remove],
+                reason,
+            );
+            gates.created.insert(cname.clone(), rename);
+            gates.replaced.insert(name.to_string());
+            let start = (!opts.no_start).then(|| {
+                let mut deps = start_deps(plan, gates);
+                deps.push(rename);
+                plan.add(
+                    Op::StartContainer {
+                        name: cname.clone(),
+                    },
+                    Some(name),
+                    deps,
+                    reason,
+                )
+            });
+            gates.started.insert(cname.clone(), start);
+            wait_ready(plan, opts, name, &cname, start);
+            continue;
+        }
+        let completed_job = is_job && c.state == "exited" && c.exit_code() == Some(0);
+        let start = if !restart_for.is_empty() && c.is_running() && !opts.no_start {
+            gates.replaced.insert(name.to_string());
+            let reason = format!("{} was replaced (restart: true)", restart_for.join(", "));
+            let deps = start_deps(plan, gates);
+            let stop = plan.add(
+                Op::StopContainer {
+                    name: cname.clone(),
+                    timeout: opts.timeout,
+                },
+                Some(name),
+                deps,
+                &reason,
+            );
+            Some(plan.add(
+                Op::StartContainer {
+                    name: cname.clone(),
+                },
+                Some(name),
+                vec![stop],
+                &reason,
+            ))
+        } else if c.is_running() || completed_job || opts.no_start {
+            None
+        } else if c.state == "paused" {
+            let deps = start_deps(plan, gates);
+            Some(plan.add(
+                Op::UnpauseContainer {
+                    name: cname.clone(),
+                },
+                Some(name),
+                deps,
+                "paused",
+            ))
+        } else {
+            let deps = start_deps(plan, gates);
+            Some(plan.add(
+                Op::StartContainer {
+                    name: cname.clone(),
+                },
+                Some(name),
+                deps,
+                "stopped",
+            ))
+        };
+        gates.started.insert(cname.clone(), start);
+        if start.is_some() || !completed_job {
+            wait_ready(plan, opts, name, &cname, start);
+        }
+    }
+    Ok(())
+}
+
+/// A container a dependent's start waits for, and on what condition.
+struct Requirement {
+    container: String,
+    service: String,
+    condition: String,
+    optional: bool,
+    dependent: String,
+}
+
+impl Requirement {
+    /// The step a dependent's start waits for: the dependency's start, or a wait step made once
+    /// per container and condition. `None` when the dependency is already running.
+    fn gate(&self, plan: &mut Plan, gates: &mut Gates) -> Option<usize> {
+        let started = gates.started.get(&self.container).copied().flatten();
+        let (op, map) = match self.condition.as_str() {
+            "service_healthy" => (
+                Op::WaitHealthy {
+                    name: self.container.clone(),
+                },
+                &mut gates.healthy,
+            ),
+            "service_completed_successfully" => (
+                Op::WaitCompleted {
+                    name: self.container.clone(),
+                },
+                &mut gates.completed,
+            ),
+            _ => return started,
+        };
+        let reason = format!(
+            "{} depends on {}: {}",
+            self.dependent, self.service, self.condition
+        );
+        let step = *map.entry(self.container.clone()).or_insert_with(|| {
+            plan.add(
+                op,
+                Some(&self.service),
+                started.into_iter().collect(),
+                &reason,
+            )
+        });
+        if self.optional {
+            plan.steps[step].optional = true;
+        }
+        Some(step)
+    }
+}
+
+/// Anonymous volumes of a container being replaced, by target: they keep their data.
+fn anonymous_volumes(c: &ContainerInfo, svc: &Service) -> BTreeMap<String, String> {
+    c.volumes
+        .iter()
+        .filter(|(_, target)| {
+            svc.volumes
+                .iter()
+                .any(|v| v.kind == "volume" && v.source.is_empty() && &v.target == *target)
+        })
+        .map(|(name, target)| (target.clone(), name.clone()))
+        .collect()
+}
+
+/// Create, connect and copy steps of one container; returns the last of them.
+#[allow(clippy::too_many_arguments)]
+fn create_steps(
+    plan: &mut Plan,
+    ctx: &spec::Context<'_>,
+    service: &str,
+    svc: &Service,
+    number: u32,
+    config_hash: &str,
+    create_as: &str,
+    deps: &[usize],
+    reason: &str,
+) -> usize {
+    // the spec names the final container (aliases), whatever it is created as
+    let mut s = spec::container(ctx, service, svc, number, config_hash);
+    plan.warnings.append(&mut s.warnings);
+    let extra = std::mem::take(&mut s.extra_networks);
+    let copies = std::mem::take(&mut s.copies);
+    let mut last = plan.add(
+        Op::CreateContainer {
+            name: create_as.to_string(),
+            spec: Box::new(s),
+        },
+        Some(service),
+        deps.to_vec(),
+        reason,
+    );
+    let created = last;
+    for (network, endpoint) in extra {
+        last = plan.add(
+            Op::ConnectNetwork {
+                container: create_as.to_string(),
+                network,
+                endpoint: Box::new(endpoint),
+            },
+            Some(service),
+            vec![last],
+            "",
+        );
+    }
+    for (dir, tar) in copies {
+        last = plan.add(
+            Op::CopyFiles {
+                container: create_as.to_string(),
+                dir,
+                tar,
+            },
+            Some(service),
+            vec![created.max(last)],
+            "secrets and configs",
+        );
+    }
+    last
+}
+
+fn wait_ready(plan: &mut Plan, opts: &UpOptions, service: &str, name: &str, start: Option<usize>) {
+    if opts.wait && !opts.no_start {
+        plan.add(
+            Op::WaitReady {
+                name: name.to_string(),
+            },
+            Some(service),
+            start.into_iter().collect(),
+            "--wait",
+        );
+    }
+}
+
+/// Services in stopping order, from the dependency labels of the containers: dependents first.
+/// Returns levels; each level stops in parallel.
+pub fn stop_levels(containers: &[&ContainerInfo]) -> Vec<Vec<String>> {
+    let services: BTreeSet<String> = containers.iter().map(|c| c.service().to_string()).collect();
+    // service → the services it depends on (from `com.docker.compose.depends_on`)
+    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in containers {
+        let entry = deps.entry(c.service().to_string()).or_default();
+        for d in c.label(crate::engine::labels::DEPENDS_ON).split(',') {
+            let dep = d.split(':').next().unwrap_or_default();
+            if services.contains(dep) && dep != c.service() {
+                entry.insert(dep.to_string());
+            }
+        }
+    }
+    let mut left: BTreeSet<String> = services;
+    let mut levels = Vec::new();
+    while !left.is_empty() {
+        // a service can stop when nothing left depends on it
+        let level: Vec<String> = left
+            .iter()
+            .filter(|s| {
+                !left
+                    .iter()
+                    .any(|o| deps.get(o).is_some_and(|d| d.contains(*s)))
+            })
+            .cloned()
+            .collect();
+        let level = if level.is_empty() {
+            left.iter().cloned().collect() // a cycle: stop the rest together
+        } else {
+            level
+        };
+        for s in &level {
+            left.remove(s);
+        }
+        levels.push(level);
+    }
+    levels
+}
+
+/// The options of `down`.
+#[derive(Debug, Clone, Default)]
+pub struct DownOptions {
+    pub remove_orphans: bool,
+    pub volumes: bool,
+    /// `--rmi local|all`.
+    pub images: Option<String>,
+    pub timeout: Option<i64>,
+}
+
+/// The plan of `down`: containers in reverse dependency order (each level in parallel), then the
+/// project's networks, then volumes (`-v`) and images (`--rmi`). Works from labels alone, so a
+/// project is torn down without its files; `model` adds what only the files know.
+pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &DownOptions) -> Plan {
+    let mut plan = Plan::default();
+    let known: Option<BTreeSet<&String>> =
+        model.map(|p| p.services.keys().chain(p.disabled.keys()).collect());
+    let targets: Vec<&ContainerInfo> = observed
+        .containers
+        .iter()
+        .filter(|c| {
+            let orphan = known
+                .as_ref()
+                .is_some_and(|k| !k.contains(&c.service().to_string()));
+            opts.remove_orphans || !(c.is_oneoff() || orphan)
+        })
+        .collect();
+    let left_behind = observed.containers.len() - targets.len();
+    let mut previous: Vec<usize> = Vec::new();
+    let mut removed: Vec<usize> = Vec::new();
+    for level in stop_levels(&targets) {
+        let mut this_level = Vec::new();
+        for c in targets
+            .iter()
+            .filter(|c| level.iter().any(|s| s == c.service()))
+        {
+            let stop = plan.add(
+                Op::StopContainer {
+                    name: c.name.clone(),
+                    timeout: opts.timeout,
+                },
+                Some(c.service()),
+                previous.clone(),
+                "",
+            );
+            this_level.push(stop);
+            removed.push(plan.add(
+                Op::RemoveContainer {
+                    name: c.name.clone(),
+                    force: true,
+                    volumes: opts.volumes,
+                },
+                Some(c.service()),
+                vec![stop],
+                "",
+            ));
+        }
+        if !this_level.is_empty() {
+            previous = this_level;
+        }
+    }
+    if left_behind > 0 && !opts.remove_orphans {
+        plan.warnings.push(format!(
+            "{left_behind} one-off or orphan container(s) left: `--remove-orphans` removes them"
+        ));
+    }
+    // networks and volumes the project created (labelled), external ones never
+    let external_nets: BTreeSet<String> = model
+        .map(|p| {
+            p.networks
+                .values()
+                .filter(|n| n.external)
+                .map(|n| n.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    for n in observed.networks.values() {
+        if n.labels
+            .get(crate::engine::labels::PROJECT)
+            .map(String::as_str)
+            == Some(name)
+            && !external_nets.contains(&n.name)
+        {
+            plan.add(
+                Op::RemoveNetwork {
+                    name: n.name.clone(),
+                },
+                None,
+                removed.clone(),
+                "",
+            );
+        }
+    }
+    if opts.volumes {
+        for v in observed.volumes.values() {
+            let external = model.is_some_and(|p| {
+                p.volumes
+                    .values()
+                    .any(|pv| pv.external && pv.name == v.name)
+            });
+            if v.labels
+                .get(crate::engine::labels::PROJECT)
+                .map(String::as_str)
+                == Some(name)
+                && !external
+            {
+                plan.add(
+                    Op::RemoveVolume {
+                        name: v.name.clone(),
+                    },
+                    None,
+                    removed.clone(),
+                    "",
+                );
+            }
+        }
+    }
+    if let Some(which) = &opts.images {
+        let mut images: BTreeSet<String> = BTreeSet::new();
+        for c in &targets {
+            let built = model
+                .and_then(|p| p.services.get(c.service()))
+                .is_some_and(|s| s.image.is_empty());
+            if which == "all" || built {
+                images.insert(c.image.clone());
+            }
+        }
+        for image in images {
+            plan.add(Op::RemoveImage { image }, None, removed.clone(), "");
+        }
+    }
+    plan
+}
+
+/// A plan that applies `op` to each container, dependents first (stop, kill, pause...) or
+/// dependencies first (start, unpause, restart), each level in parallel.
+pub fn per_container(
+    containers: &[&ContainerInfo],
+    dependents_first: bool,
+    op: impl Fn(&ContainerInfo) -> Op,
+) -> Plan {
+    let mut plan = Plan::default();
+    let mut levels = stop_levels(containers);
+    if !dependents_first {
+        levels.reverse();
+    }
+    let mut previous: Vec<usize> = Vec::new();
+    for level in levels {
+        let mut this_level = Vec::new();
+        for c in containers
+            .iter()
+            .filter(|c| level.iter().any(|s| s == c.service()))
+        {
+            this_level.push(plan.add(op(c), Some(c.service()), previous.clone(), ""));
+        }
+        if !this_level.is_empty() {
+            previous = this_level;
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests;

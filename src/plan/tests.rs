@@ -1,0 +1,258 @@
+//! Plans as text: a project from YAML, an observed state built by hand, the expected steps.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::engine::{ContainerInfo, NetworkInfo, labels};
+
+fn project(yaml: &str) -> Project {
+    let mut o = crate::load::Options::new("/tmp/p");
+    o.files = vec!["-".into()];
+    o.stdin = Some(yaml.to_string());
+    o.project_name = Some("p".into());
+    crate::load::load(&o)
+        .expect("the test project loads")
+        .project
+}
+
+fn observed() -> Observed {
+    Observed {
+        api_version: "1.41".into(),
+        ..Default::default()
+    }
+}
+
+/// A container of `service` as `up` would have made it from `project`.
+fn container(project: &Project, service: &str, number: u32, state: &str) -> ContainerInfo {
+    let svc = &project.services[service];
+    let name = spec::container_name(&project.name, service, svc, number);
+    let mut l = BTreeMap::new();
+    l.insert(labels::PROJECT.to_string(), project.name.clone());
+    l.insert(labels::SERVICE.to_string(), service.to_string());
+    l.insert(labels::NUMBER.to_string(), number.to_string());
+    l.insert(labels::ONEOFF.to_string(), "False".to_string());
+    l.insert(labels::CONFIG_HASH.to_string(), hash::service(svc));
+    let deps: Vec<String> = svc
+        .depends_on
+        .iter()
+        .map(|(n, d)| format!("{n}:{}:{}", d.condition, d.restart))
+        .collect();
+    l.insert(labels::DEPENDS_ON.to_string(), deps.join(","));
+    let networks = spec::networks_by_priority(svc)
+        .into_iter()
+        .map(|k| (format!("{}_{k}", project.name), format!("id-{k}")))
+        .collect();
+    ContainerInfo {
+        id: format!("{:0>12}", number),
+        name,
+        labels: l,
+        state: state.into(),
+        status: match state {
+            "exited" => "Exited (0) 1 second ago".into(),
+            _ => "Up 1 second".into(),
+        },
+        networks,
+        ..Default::default()
+    }
+}
+
+fn with_default_network(mut o: Observed, project: &str) -> Observed {
+    let name = format!("{project}_default");
+    let mut l = BTreeMap::new();
+    l.insert(labels::PROJECT.to_string(), project.to_string());
+    l.insert(labels::NETWORK.to_string(), "default".to_string());
+    o.networks.insert(
+        name.clone(),
+        NetworkInfo {
+            id: "id-default".into(),
+            name,
+            labels: l,
+        },
+    );
+    o
+}
+
+const APP: &str = "
+services:
+  web:
+    image: web
+    depends_on:
+      api: {condition: service_healthy}
+  api:
+    image: api
+    depends_on: [db]
+  db:
+    image: db
+";
+
+#[test]
+fn a_fresh_project_is_created_in_dependency_order() {
+    let p = project(APP);
+    let plan = up(&p, &observed(), &UpOptions::default()).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "  1. create network p_default  # missing
+  2. create container p-db-1  after 1  # created
+  3. start container p-db-1  after 1,2
+  4. create container p-api-1  after 1,2  # created
+  5. start container p-api-1  after 1,3,4
+  6. create container p-web-1  after 1,4  # created
+  7. wait until container p-api-1 is healthy  after 5  # web depends on api: service_healthy
+  8. start container p-web-1  after 1,6,7
+"
+    );
+}
+
+#[test]
+fn an_unchanged_running_project_needs_nothing() {
+    let p = project(APP);
+    let mut o = with_default_network(observed(), "p");
+    for s in ["web", "api", "db"] {
+        o.containers.push(container(&p, s, 1, "running"));
+    }
+    let plan = up(&p, &o, &UpOptions::default()).unwrap();
+    assert_eq!(plan.to_string(), "");
+}
+
+#[test]
+fn a_changed_service_is_recreated_before_the_old_container_goes() {
+    let p = project(APP);
+    let mut o = with_default_network(observed(), "p");
+    for s in ["web", "api", "db"] {
+        o.containers.push(container(&p, s, 1, "running"));
+    }
+    let changed = project(&APP.replace("image: db", "image: db:2"));
+    let plan = up(&changed, &o, &UpOptions::default()).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "  1. create container 000000000001_p-db-1  # config changed
+  2. stop container p-db-1  after 1  # config changed
+  3. remove container p-db-1  after 2  # config changed
+  4. rename container 000000000001_p-db-1 to p-db-1  after 3  # config changed
+  5. start container p-db-1  after 4  # config changed
+"
+    );
+}
+
+#[test]
+fn scaling_down_removes_the_highest_numbers() {
+    let p = project("services:\n  w:\n    image: w\n");
+    let mut o = with_default_network(observed(), "p");
+    for n in 1..=3 {
+        o.containers.push(container(&p, "w", n, "running"));
+    }
+    let mut opts = UpOptions::default();
+    opts.scale.insert("w".into(), 1);
+    let plan = up(&p, &o, &opts).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "  1. stop container p-w-2  # scaled down
+  2. remove container p-w-2  after 1  # scaled down
+  3. stop container p-w-3  # scaled down
+  4. remove container p-w-3  after 3  # scaled down
+"
+    );
+}
+
+#[test]
+fn a_completed_job_is_not_run_again() {
+    let yaml = "
+services:
+  app:
+    image: app
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+  migrate:
+    image: m
+";
+    let p = project(yaml);
+    let mut o = with_default_network(observed(), "p");
+    o.containers.push(container(&p, "app", 1, "running"));
+    o.containers.push(container(&p, "migrate", 1, "exited"));
+    assert_eq!(up(&p, &o, &UpOptions::default()).unwrap().to_string(), "");
+    // a stopped app waits for the job's (earlier) success before it starts again
+    o.containers[0].state = "exited".into();
+    assert_eq!(
+        up(&p, &o, &UpOptions::default()).unwrap().to_string(),
+        "  1. wait until container p-migrate-1 completed successfully  # app depends on migrate: service_completed_successfully
+  2. start container p-app-1  after 1  # stopped
+"
+    );
+}
+
+#[test]
+fn orphans_are_reported_or_removed() {
+    let p = project("services:\n  a:\n    image: a\n");
+    let mut o = with_default_network(observed(), "p");
+    o.containers.push(container(&p, "a", 1, "running"));
+    let mut gone = container(&p, "a", 1, "running");
+    gone.name = "p-old-1".into();
+    gone.labels.insert(labels::SERVICE.into(), "old".into());
+    o.containers.push(gone);
+    let plan = up(&p, &o, &UpOptions::default()).unwrap();
+    assert!(plan.is_empty());
+    assert!(
+        plan.warnings[0].starts_with("found orphan containers (p-old-1)"),
+        "{:?}",
+        plan.warnings
+    );
+    let opts = UpOptions {
+        remove_orphans: true,
+        ..Default::default()
+    };
+    let plan = up(&p, &o, &opts).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "  1. stop container p-old-1  # orphan\n  2. remove container p-old-1  after 1  # orphan\n"
+    );
+}
+
+#[test]
+fn a_missing_external_network_stops_planning() {
+    let p = project(
+        "services:\n  a:\n    image: a\n    networks: [ext]\nnetworks:\n  ext:\n    external: true\n",
+    );
+    let e = up(&p, &observed(), &UpOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "external network ext not found\n  hint: create it first: `docker network create ext`"
+    );
+}
+
+#[test]
+fn down_stops_dependents_first_then_removes_networks() {
+    let p = project(APP);
+    let mut o = with_default_network(observed(), "p");
+    for s in ["web", "api", "db"] {
+        o.containers.push(container(&p, s, 1, "running"));
+    }
+    let plan = down("p", Some(&p), &o, &DownOptions::default());
+    assert_eq!(
+        plan.to_string(),
+        "  1. stop container p-web-1
+  2. remove container p-web-1  after 1
+  3. stop container p-api-1  after 1
+  4. remove container p-api-1  after 3
+  5. stop container p-db-1  after 3
+  6. remove container p-db-1  after 5
+  7. remove network p_default  after 2,4,6
+"
+    );
+}
+
+#[test]
+fn extra_networks_are_connected_before_start() {
+    let p = project(
+        "services:\n  a:\n    image: a\n    networks:\n      front: {priority: 10}\n      back:\nnetworks:\n  front:\n  back:\n",
+    );
+    let plan = up(&p, &observed(), &UpOptions::default()).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "  1. create network p_back  # missing
+  2. create network p_front  # missing
+  3. create container p-a-1  after 1,2  # created
+  4. connect container p-a-1 to network p_back  after 3
+  5. start container p-a-1  after 1,2,4
+"
+    );
+}

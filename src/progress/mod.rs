@@ -1,0 +1,211 @@
+//! One event model for what rcompose reports while it works (`Container p-web-1  Started`), and
+//! its renderers: tty (a live line per resource, with elapsed time and why it waits), plain,
+//! json (one object per line) and quiet. Progress goes to stderr; stdout carries data only.
+
+pub mod logs;
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Where a resource is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Working,
+    Done,
+    Warning,
+    Error,
+}
+
+/// Something happened to a resource (`Container p-web-1`, `Network p_default`, `Image redis`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: String,
+    /// Compose's words: Creating, Created, Starting, Started, Waiting, Healthy, Stopping...
+    pub status: String,
+    /// More: why it waits, a pull's layer progress, an error message.
+    pub detail: String,
+    pub state: State,
+}
+
+impl Event {
+    pub fn working(id: &str, status: &str) -> Event {
+        Event {
+            id: id.into(),
+            status: status.into(),
+            detail: String::new(),
+            state: State::Working,
+        }
+    }
+    pub fn done(id: &str, status: &str) -> Event {
+        Event {
+            state: State::Done,
+            ..Event::working(id, status)
+        }
+    }
+    pub fn error(id: &str, detail: &str) -> Event {
+        Event {
+            detail: detail.into(),
+            state: State::Error,
+            ..Event::working(id, "Error")
+        }
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Event {
+        self.detail = d.into();
+        self
+    }
+}
+
+/// Receives events; renderers implement it.
+pub trait Progress: Send + Sync {
+    fn event(&self, e: Event);
+    /// A line that is not about a resource (a warning); shown above the live lines.
+    fn message(&self, text: &str);
+    /// Stops live output (before logs are streamed, or at the end).
+    fn finish(&self) {}
+}
+
+/// `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Auto,
+    Tty,
+    Plain,
+    Json,
+    Quiet,
+}
+
+/// The renderer for a mode (`auto`: tty when stderr is a terminal, else plain).
+pub fn renderer(mode: Mode, color: bool) -> Box<dyn Progress> {
+    match mode {
+        Mode::Quiet => Box::new(Quiet),
+        Mode::Json => Box::new(Json),
+        Mode::Plain => Box::new(Plain),
+        Mode::Tty => Box::new(Tty::new(color)),
+        Mode::Auto if std::io::stderr().is_terminal() => Box::new(Tty::new(color)),
+        Mode::Auto => Box::new(Plain),
+    }
+}
+
+/// Nothing at all.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn event(&self, _: Event) {}
+    fn message(&self, _: &str) {}
+}
+
+/// A line per event: ` Container p-web-1  Started`.
+pub struct Plain;
+
+impl Progress for Plain {
+    fn event(&self, e: Event) {
+        let mut err = std::io::stderr().lock();
+        let _ = if e.detail.is_empty() {
+            writeln!(err, " {}  {}", e.id, e.status)
+        } else {
+            writeln!(err, " {}  {} {}", e.id, e.status, e.detail)
+        };
+    }
+    fn message(&self, text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+}
+
+/// One JSON object per line: `{"id":"Container p-web-1","status":"Started"}`.
+pub struct Json;
+
+impl Progress for Json {
+    fn event(&self, e: Event) {
+        let mut v = serde_json::json!({"id": e.id, "status": e.status});
+        if !e.detail.is_empty() {
+            v["text"] = e.detail.into();
+        }
+        if e.state == State::Error {
+            v["error"] = true.into();
+        }
+        let _ = writeln!(std::io::stderr().lock(), "{v}");
+    }
+    fn message(&self, text: &str) {
+        let v = serde_json::json!({"level": "warning", "message": text});
+        let _ = writeln!(std::io::stderr().lock(), "{v}");
+    }
+}
+
+/// Live lines, one per resource: a spinner while it works, its status, why it waits, elapsed.
+pub struct Tty {
+    multi: MultiProgress,
+    lines: Mutex<HashMap<String, (ProgressBar, Instant)>>,
+    color: bool,
+}
+
+impl Tty {
+    pub fn new(color: bool) -> Tty {
+        Tty {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            lines: Mutex::new(HashMap::new()),
+            color,
+        }
+    }
+
+    fn mark(&self, state: State) -> String {
+        let (sym, style) = match state {
+            State::Working => return String::new(),
+            State::Done => ("✔", console::Style::new().green()),
+            State::Warning => ("!", console::Style::new().yellow()),
+            State::Error => ("✘", console::Style::new().red()),
+        };
+        if self.color {
+            style.apply_to(sym).to_string()
+        } else {
+            sym.to_string()
+        }
+    }
+}
+
+fn elapsed(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+impl Progress for Tty {
+    fn event(&self, e: Event) {
+        let mut lines = self.lines.lock().expect("progress lock");
+        let (bar, start) = lines.entry(e.id.clone()).or_insert_with(|| {
+            let bar = self.multi.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template(" {spinner} {msg}")
+                    .expect("a valid template")
+                    .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "),
+            );
+            bar.enable_steady_tick(Duration::from_millis(100));
+            (bar, Instant::now())
+        });
+        let text = if e.detail.is_empty() {
+            format!("{}  {}", e.id, e.status)
+        } else {
+            format!("{}  {} {}", e.id, e.status, e.detail)
+        };
+        match e.state {
+            State::Working => bar.set_message(format!("{text}  {}", elapsed(start.elapsed()))),
+            done => {
+                let line = format!("{} {text}  {}", self.mark(done), elapsed(start.elapsed()));
+                bar.set_style(ProgressStyle::with_template(" {msg}").expect("a valid template"));
+                bar.finish_with_message(line);
+            }
+        }
+    }
+    fn message(&self, text: &str) {
+        let _ = self.multi.println(text);
+    }
+    fn finish(&self) {
+        // finished lines stay on screen; unfinished ones stop where they are
+        for (bar, _) in self.lines.lock().expect("progress lock").values() {
+            if !bar.is_finished() {
+                bar.abandon();
+            }
+        }
+    }
+}
