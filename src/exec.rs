@@ -50,8 +50,6 @@ struct Seen {
     /// healthy, unhealthy, starting, or empty.
     health: String,
     exit_code: Option<i64>,
-    /// Set once the container was seen through an event or an inspection.
-    known: bool,
 }
 
 /// Follows the project's container events and tells waiters when something changed.
@@ -79,14 +77,12 @@ impl Monitor {
                 {
                     let mut map = s.lock().expect("monitor lock");
                     let entry = map.entry(e.name.clone()).or_default();
-                    entry.known = true;
                     match e.action.as_str() {
+                        // health is left alone: the engine reports its changes itself, and a
+                        // late `start` must not undo a newer `healthy`
                         "start" | "restart" | "unpause" => {
                             entry.status = "running".into();
                             entry.exit_code = None;
-                            if entry.health == "unhealthy" || entry.health == "healthy" {
-                                entry.health = "starting".into();
-                            }
                         }
                         "die" => {
                             entry.status = "exited".into();
@@ -119,18 +115,17 @@ impl Monitor {
             .unwrap_or_default()
     }
 
-    /// Records an inspection unless an event already told more.
+    /// Records an inspection: taken after subscribing, it is the state; later events update it.
     fn record(&self, name: &str, status: &str, health: &str, exit_code: i64) {
         let mut map = self.seen.lock().expect("monitor lock");
-        let entry = map.entry(name.to_string()).or_default();
-        if !entry.known {
-            *entry = Seen {
+        map.insert(
+            name.to_string(),
+            Seen {
                 status: status.into(),
                 health: health.into(),
                 exit_code: (status == "exited" || status == "dead").then_some(exit_code),
-                known: true,
-            };
-        }
+            },
+        );
     }
 
     /// Waits until `decide` says done or failed, re-deciding on every event about anything.

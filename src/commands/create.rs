@@ -19,6 +19,6 @@ pub async fn run(global: &Global, args: &CreateArgs) -> Result<(), Failure> {
         no_start: true,
         ..Default::default()
     };
-    let (_, _, _) = up::converge(global, opts, up::pull_policy(args.pull), args.quiet_pull).await?;
+    up::converge(global, opts, up::pull_policy(args.pull), args.quiet_pull).await?;
     Ok(())
 }

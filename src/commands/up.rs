@@ -47,7 +47,7 @@ pub async fn converge(
     mut opts: UpOptions,
     pull: Option<Pull>,
     quiet_pull: bool,
-) -> Result<(Docker, Project, Observed), Failure> {
+) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let project = load_project(global, &opts.services)?;
     for s in opts.services.iter().chain(opts.scale.keys()) {
         if !project.services.contains_key(s) {
@@ -76,7 +76,7 @@ pub async fn converge(
     }
     let plan = plan::up(&project, &observed, &opts)?;
     execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
-    Ok((engine, project, observed))
+    Ok((engine, project, observed, plan))
 }
 
 pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
@@ -107,7 +107,7 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
     };
     let start = now_secs();
     let converging = converge(global, opts, pull_policy(args.pull), args.quiet_pull);
-    let (engine, project, _) = match (args.wait, args.wait_timeout) {
+    let (engine, project, _, plan) = match (args.wait, args.wait_timeout) {
         (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
             .await
             .map_err(|_| {
@@ -120,7 +120,16 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
     if args.detach || args.wait || args.no_start || global.dry_run {
         return Ok(());
     }
-    attach(global, args, &engine, &project, start).await
+    // containers this run started print from the start, even if they already stopped
+    let started: HashSet<String> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.op {
+            Op::StartContainer { name } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    attach(global, args, &engine, &project, start, &started).await
 }
 
 fn now_secs() -> i64 {
@@ -142,6 +151,7 @@ async fn attach(
     engine: &Docker,
     project: &Project,
     since: i64,
+    started: &HashSet<String>,
 ) -> Result<(), Failure> {
     // which services print: those named (or all), minus --no-attach; --attach restricts
     let scope = plan::services_in_scope(project, &args.services, args.no_deps);
@@ -169,9 +179,7 @@ async fn attach(
             .unwrap_or(name)
             .to_string()
     };
-    let names: Vec<String> = watched.iter().map(|(n, _)| prefix_of(n)).collect();
     let printer = Arc::new(LogPrinter::new(
-        &names,
         color(global, true) && !args.no_color,
         !args.no_log_prefix,
     ));
@@ -218,7 +226,7 @@ async fn attach(
     let mut following: HashSet<String> = HashSet::new();
     for (name, _) in &watched {
         let running = containers.iter().any(|c| &c.name == name && c.is_running());
-        if running {
+        if running || started.contains(name) {
             follow(name.clone(), since, tx.clone());
             following.insert(name.clone());
         }
@@ -246,7 +254,7 @@ async fn attach(
                 let Note::Exited { name, code } = note;
                 following.remove(&name);
                 let i = index.get(&name).copied().unwrap_or(0);
-                printer.note(&prefix_of(&name), i, &format!("{} exited with code {code}", prefix_of(&name)));
+                printer.note(&prefix_of(&name), i, &format!("exited with code {code}"));
                 let service = watched.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone()).unwrap_or_default();
                 let stop = match &args.exit_code_from {
                     Some(s) => *s == service,

@@ -738,7 +738,7 @@ fn plan_service(
                 )
             });
             gates.started.insert(cname.clone(), start);
-            wait_ready(plan, opts, name, &cname, start);
+            wait_ready(plan, opts, name, &cname, start, is_job);
             continue;
         };
         let reason = if opts.recreate == Recreate::Never {
@@ -811,7 +811,7 @@ fn plan_service(
                 )
             });
             gates.started.insert(cname.clone(), start);
-            wait_ready(plan, opts, name, &cname, start);
+            wait_ready(plan, opts, name, &cname, start, is_job);
             continue;
         }
         let completed_job = is_job && c.state == "exited" && c.exit_code() == Some(0);
@@ -861,7 +861,7 @@ fn plan_service(
         };
         gates.started.insert(cname.clone(), start);
         if start.is_some() || !completed_job {
-            wait_ready(plan, opts, name, &cname, start);
+            wait_ready(plan, opts, name, &cname, start, is_job);
         }
     }
     Ok(())
@@ -983,16 +983,23 @@ fn create_steps(
     last
 }
 
-fn wait_ready(plan: &mut Plan, opts: &UpOptions, service: &str, name: &str, start: Option<usize>) {
+/// `--wait`: a step that waits for the container to be ready, or for a job to complete.
+fn wait_ready(
+    plan: &mut Plan,
+    opts: &UpOptions,
+    service: &str,
+    name: &str,
+    start: Option<usize>,
+    is_job: bool,
+) {
     if opts.wait && !opts.no_start {
-        plan.add(
-            Op::WaitReady {
-                name: name.to_string(),
-            },
-            Some(service),
-            start.into_iter().collect(),
-            "--wait",
-        );
+        let name = name.to_string();
+        let op = if is_job {
+            Op::WaitCompleted { name }
+        } else {
+            Op::WaitReady { name }
+        };
+        plan.add(op, Some(service), start.into_iter().collect(), "--wait");
     }
 }
 
@@ -1131,6 +1138,22 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
         }
     }
     if opts.volumes {
+        // anonymous volumes (64 hex characters): a recreated container mounts its predecessor's
+        // by name, and the engine's `rm -v` then keeps it
+        let anonymous: BTreeSet<&String> = targets
+            .iter()
+            .flat_map(|c| c.volumes.keys())
+            .filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect();
+        for name in anonymous {
+            let i = plan.add(
+                Op::RemoveVolume { name: name.clone() },
+                None,
+                removed.clone(),
+                "anonymous",
+            );
+            plan.steps[i].optional = true;
+        }
         for v in observed.volumes.values() {
             let external = model.is_some_and(|p| {
                 p.volumes

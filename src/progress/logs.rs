@@ -1,5 +1,6 @@
-//! Container output as Compose shows it: each line prefixed `web-1  | ` (names padded to the
-//! longest, colours rotating per container), partial lines held until they end.
+//! Container output as Compose shows it: each line prefixed `web-1  | ` (as v2.40.3 prints it:
+//! two spaces, no padding to the longest name; colours rotating per container), partial lines
+//! held until they end.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -20,7 +21,6 @@ fn palette(i: usize) -> Style {
 
 /// Prints the lines of many containers to stdout, one line at a time.
 pub struct LogPrinter {
-    width: usize,
     color: bool,
     prefix: bool,
     out: Mutex<()>,
@@ -34,10 +34,8 @@ pub struct LogSink<'a> {
 }
 
 impl LogPrinter {
-    /// `names`: every name that may print (the padding follows the longest).
-    pub fn new(names: &[String], color: bool, prefix: bool) -> LogPrinter {
+    pub fn new(color: bool, prefix: bool) -> LogPrinter {
         LogPrinter {
-            width: names.iter().map(|n| n.chars().count()).max().unwrap_or(0),
             color,
             prefix,
             out: Mutex::new(()),
@@ -47,7 +45,7 @@ impl LogPrinter {
     /// The sink of the `index`-th container named `name`.
     pub fn sink(&self, name: &str, index: usize) -> LogSink<'_> {
         let prefix = if self.prefix {
-            let text = format!("{name:<w$} | ", w = self.width);
+            let text = format!("{name}  | ");
             if self.color {
                 palette(index).apply_to(text).to_string()
             } else {
@@ -63,10 +61,15 @@ impl LogPrinter {
         }
     }
 
-    /// A line of rcompose's own about a container (`web-1 exited with code 3`).
+    /// A line of rcompose's own about a container, without the `|` column:
+    /// `web-1 exited with code 3` (the name in its colour).
     pub fn note(&self, name: &str, index: usize, text: &str) {
-        let mut sink = self.sink(name, index);
-        sink.write(format!("{text}\n").as_bytes());
+        let name = if self.color {
+            palette(index).apply_to(name).to_string()
+        } else {
+            name.to_string()
+        };
+        self.emit("", format!("{name} {text}").as_bytes());
     }
 
     fn emit(&self, prefix: &str, line: &[u8]) {
@@ -107,9 +110,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefixes_are_padded_and_colours_rotate() {
-        let p = LogPrinter::new(&["web-1".into(), "db-1".into()], false, true);
+    fn prefixes_and_colours_rotate() {
+        let p = LogPrinter::new(false, true);
         assert_eq!(p.sink("db-1", 1).prefix, "db-1  | ");
+        assert_eq!(p.sink("webapp-1", 2).prefix, "webapp-1  | ");
         assert_eq!(palette(0), Style::new().cyan());
         assert_eq!(palette(5), Style::new().cyan().bold());
         assert_eq!(palette(11), Style::new().yellow());

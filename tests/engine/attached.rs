@@ -1,0 +1,85 @@
+//! Attached `up`: prefixed logs, `--exit-code-from`, `--abort-on-container-failure`, and Ctrl-C
+//! (graceful stop, exit code 130).
+
+use std::io::{BufRead, BufReader};
+
+use super::*;
+
+#[test]
+fn logs_are_prefixed_and_exit_code_from_returns_the_code() {
+    let p = Project::new(
+        "attach",
+        "
+services:
+  job:
+    image: IMAGE
+    command: [sh, -c, 'echo hello from job; sleep 0.3; exit 3']
+  web:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+",
+    );
+    let out = p.run(&["up", "--exit-code-from", "job", "-t", "0"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("job-1  | hello from job\n"), "{text}");
+    assert!(text.contains("job-1 exited with code 3\n"), "{text}");
+    // the other containers were stopped
+    let web = &p.containers()[&format!("{}-web-1", p.name)];
+    assert_eq!(state(web), "exited");
+}
+
+#[test]
+fn abort_on_container_failure_stops_everything() {
+    let p = Project::new(
+        "abort",
+        "
+services:
+  bad:
+    image: IMAGE
+    command: [sh, -c, 'sleep 0.3; exit 2']
+  web:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+",
+    );
+    let out = p.run(&["up", "--abort-on-container-failure", "-t", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Aborting on container exit"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(p.containers().values().all(|c| state(c) == "exited"));
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_with_exit_code_130() {
+    let p = Project::new(
+        "ctrlc",
+        "services:\n  web:\n    image: IMAGE\n    command: [sh, -c, 'echo ready; exec sleep 300']\n    init: true\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &p.name, "up"])
+        .current_dir(&p.dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rcompose runs");
+    // the first log line means the container runs and is attached
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a log line").expect("readable");
+    assert!(first.ends_with("| ready"), "{first}");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("rcompose ends");
+    assert_eq!(status.code(), Some(130));
+    let web = &p.containers()[&format!("{}-web-1", p.name)];
+    assert_eq!(state(web), "exited");
+}

@@ -1,0 +1,159 @@
+//! depends_on on the engine: healthy and completed conditions in order, an unhealthy dependency
+//! failing fast, `--wait` counting a finished job as done, optional dependencies.
+
+use super::*;
+
+const CHAIN: &str = "
+services:
+  db:
+    image: IMAGE
+    command: [sh, -c, 'sleep 1; touch /tmp/ready; sleep 300']
+    init: true
+    healthcheck:
+      test: [CMD, test, -f, /tmp/ready]
+      interval: 100ms
+      retries: 100
+  migrate:
+    image: IMAGE
+    command: [sh, -c, 'exit 0']
+    depends_on:
+      db: {condition: service_healthy}
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+      db: {condition: service_healthy}
+";
+
+#[test]
+fn conditions_hold_before_dependents_start() {
+    let p = Project::new("chain", CHAIN);
+    p.ok(&["up", "-d", "--wait"]);
+    let db = p.inspect(&format!("{}-db-1", p.name)).state.unwrap();
+    let migrate = p.inspect(&format!("{}-migrate-1", p.name)).state.unwrap();
+    let app = p.inspect(&format!("{}-app-1", p.name)).state.unwrap();
+    assert_eq!(
+        db.health.as_ref().unwrap().status.unwrap().to_string(),
+        "healthy"
+    );
+    assert_eq!(migrate.exit_code, Some(0));
+    assert_eq!(app.running, Some(true));
+    // RFC 3339 times with the same layout compare as text
+    let ready = db.health_log_first_healthy();
+    assert!(
+        migrate.started_at.clone().unwrap() >= ready,
+        "migrate started before db was healthy"
+    );
+    assert!(
+        app.started_at.unwrap() >= migrate.finished_at.unwrap(),
+        "app started before migrate finished"
+    );
+    // a completed job with unchanged configuration is not run again
+    let started = migrate.started_at.unwrap();
+    p.ok(&["up", "-d", "--wait"]);
+    let again = p.inspect(&format!("{}-migrate-1", p.name)).state.unwrap();
+    assert_eq!(again.started_at.unwrap(), started);
+}
+
+trait FirstHealthy {
+    fn health_log_first_healthy(&self) -> String;
+}
+
+impl FirstHealthy for bollard::models::ContainerState {
+    /// When the first passing healthcheck ended.
+    fn health_log_first_healthy(&self) -> String {
+        self.health
+            .as_ref()
+            .and_then(|h| h.log.as_ref())
+            .and_then(|l| l.iter().find(|r| r.exit_code == Some(0)))
+            .and_then(|r| r.end.clone())
+            .expect("a passing healthcheck")
+    }
+}
+
+#[test]
+fn an_unhealthy_dependency_fails_fast_and_names_the_service() {
+    let p = Project::new(
+        "sick",
+        "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    healthcheck:
+      test: [CMD, 'false']
+      interval: 100ms
+      retries: 2
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    depends_on:
+      db: {condition: service_healthy}
+",
+    );
+    let t = std::time::Instant::now();
+    let out = p.run(&["up", "-d"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("service `db`") && err.contains("is unhealthy"),
+        "{err}"
+    );
+    assert!(t.elapsed().as_secs() < 20, "it took {:?}", t.elapsed());
+    let app = &p.containers()[&format!("{}-app-1", p.name)];
+    assert_eq!(state(app), "created", "app was not started");
+}
+
+#[test]
+fn wait_counts_a_finished_job_and_fails_on_a_failed_one() {
+    // a job: something depends on its successful completion
+    let yaml = "
+services:
+  job:
+    image: IMAGE
+    command: [sh, -c, 'sleep 0.5; exit CODE']
+  web:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on:
+      job: {condition: service_completed_successfully}
+";
+    let p = Project::new("jobs", &yaml.replace("CODE", "0"));
+    p.ok(&["up", "-d", "--wait"]);
+    let job = p.inspect(&format!("{}-job-1", p.name)).state.unwrap();
+    assert_eq!((job.running, job.exit_code), (Some(false), Some(0)));
+    p.write("compose.yaml", &yaml.replace("CODE", "3"));
+    let out = p.run(&["up", "-d", "--wait", "-t", "0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("didn't complete successfully: exit 3"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_optional_dependency_may_be_missing() {
+    let p = Project::new(
+        "optional",
+        "
+services:
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on:
+      cache: {condition: service_started, required: false}
+  cache:
+    image: IMAGE
+    profiles: [extra]
+",
+    );
+    p.ok(&["up", "-d"]);
+    let names: Vec<String> = p.containers().into_keys().collect();
+    assert_eq!(names, vec![format!("{}-app-1", p.name)]);
+}

@@ -1,0 +1,306 @@
+//! Tests on the real Docker Engine: every test has its own folder and project name, asserts what
+//! the engine reports through its API, and removes everything it made (its guard runs `down` and
+//! then deletes whatever still carries the project label, even when the test panics).
+//! They need `rcompose-test/busybox:latest` (`scripts/test-images.sh` makes it).
+
+mod attached;
+mod converge;
+mod deps;
+mod errors;
+mod interop;
+mod keys;
+mod lifecycle;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bollard::query_parameters as q;
+
+pub const IMAGE: &str = "rcompose-test/busybox:latest";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static IMAGE_READY: std::sync::Once = std::sync::Once::new();
+
+/// Makes the test image if the engine lacks it (`scripts/test-images.sh`, once per run).
+fn ensure_image() {
+    IMAGE_READY.call_once(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-images.sh");
+        let out = Command::new(&script)
+            .output()
+            .expect("scripts/test-images.sh runs");
+        assert!(
+            out.status.success(),
+            "scripts/test-images.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+/// A runtime for the API calls of a test.
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(f)
+}
+
+pub fn docker() -> bollard::Docker {
+    bollard::Docker::connect_with_defaults().expect("the engine answers")
+}
+
+/// A project of a test: a folder with its compose file, a unique name, and a guard.
+pub struct Project {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+impl Project {
+    /// `tag` names the test; `yaml` is the compose file (`IMAGE` stands for the test image).
+    pub fn new(tag: &str, yaml: &str) -> Project {
+        ensure_image();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("rct-{tag}-{}-{n}", std::process::id());
+        let dir = std::env::temp_dir().join("rcompose-tests").join(&name);
+        std::fs::create_dir_all(&dir).expect("test folder");
+        let p = Project { dir, name };
+        p.write("compose.yaml", yaml);
+        p
+    }
+
+    pub fn write(&self, file: &str, content: &str) {
+        let path = self.dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("folder");
+        }
+        std::fs::write(path, content.replace("IMAGE", IMAGE)).expect("file written");
+    }
+
+    /// Runs `rcompose -p <name> ARGS` in the project folder.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        rcompose_in(&self.dir, &self.name, args, env)
+    }
+
+    /// Runs and requires success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "rcompose {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The project's containers by name (stopped ones included).
+    pub fn containers(&self) -> HashMap<String, bollard::models::ContainerSummary> {
+        containers_of(&self.name)
+    }
+
+    pub fn inspect(&self, container: &str) -> bollard::models::ContainerInspectResponse {
+        inspect(container)
+    }
+
+    pub fn networks(&self) -> Vec<String> {
+        let f = label_filter(&self.name);
+        let mut v: Vec<String> =
+            block_on(docker().list_networks(Some(q::ListNetworksOptions { filters: Some(f) })))
+                .expect("networks listed")
+                .into_iter()
+                .filter_map(|n| n.name)
+                .collect();
+        v.sort();
+        v
+    }
+
+    pub fn volumes(&self) -> Vec<String> {
+        let f = label_filter(&self.name);
+        let mut v: Vec<String> =
+            block_on(docker().list_volumes(Some(q::ListVolumesOptions { filters: Some(f) })))
+                .expect("volumes listed")
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.name)
+                .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = rcompose_in(
+            &self.dir,
+            &self.name,
+            &["down", "-v", "--remove-orphans", "-t", "0"],
+            &[],
+        );
+        remove_everything(&self.name);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn rcompose_in(dir: &Path, project: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .arg("-p")
+        .arg(project)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("rcompose runs")
+}
+
+pub fn label_filter(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("com.docker.compose.project={project}")],
+    )])
+}
+
+pub fn containers_of(project: &str) -> HashMap<String, bollard::models::ContainerSummary> {
+    block_on(docker().list_containers(Some(q::ListContainersOptions {
+        all: true,
+        filters: Some(label_filter(project)),
+        ..Default::default()
+    })))
+    .expect("containers listed")
+    .into_iter()
+    .map(|c| {
+        let name = c.names.clone().unwrap_or_default()[0]
+            .trim_start_matches('/')
+            .to_string();
+        (name, c)
+    })
+    .collect()
+}
+
+pub fn inspect(container: &str) -> bollard::models::ContainerInspectResponse {
+    block_on(docker().inspect_container(container, None::<q::InspectContainerOptions>))
+        .unwrap_or_else(|e| panic!("inspect {container}: {e}"))
+}
+
+/// Deletes what carries the project label, whatever state the test left it in.
+pub fn remove_everything(project: &str) {
+    let d = docker();
+    block_on(async {
+        let f = label_filter(project);
+        if let Ok(list) = d
+            .list_containers(Some(q::ListContainersOptions {
+                all: true,
+                filters: Some(f.clone()),
+                ..Default::default()
+            }))
+            .await
+        {
+            for c in list {
+                let _ = d
+                    .remove_container(
+                        &c.id.unwrap_or_default(),
+                        Some(q::RemoveContainerOptions {
+                            force: true,
+                            v: true,
+                            ..Default::default()
+                        }),
+                    )
+                    .await;
+            }
+        }
+        if let Ok(list) = d
+            .list_networks(Some(q::ListNetworksOptions {
+                filters: Some(f.clone()),
+            }))
+            .await
+        {
+            for n in list {
+                let _ = d.remove_network(&n.id.unwrap_or_default()).await;
+            }
+        }
+        if let Ok(list) = d
+            .list_volumes(Some(q::ListVolumesOptions { filters: Some(f) }))
+            .await
+        {
+            for v in list.volumes.unwrap_or_default() {
+                let _ = d
+                    .remove_volume(&v.name, None::<q::RemoveVolumeOptions>)
+                    .await;
+            }
+        }
+    });
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A label of a container summary.
+pub fn label<'a>(c: &'a bollard::models::ContainerSummary, key: &str) -> &'a str {
+    c.labels
+        .as_ref()
+        .and_then(|l| l.get(key))
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+pub fn state(c: &bollard::models::ContainerSummary) -> String {
+    c.state.as_ref().map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// Reads a file out of a container through the archive API.
+pub fn read_file(container: &str, path: &str) -> String {
+    use futures_util::TryStreamExt;
+    let bytes: Vec<u8> = block_on(async {
+        docker()
+            .download_from_container(
+                container,
+                Some(q::DownloadFromContainerOptions {
+                    path: path.to_string(),
+                }),
+            )
+            .map_ok(|b| b.to_vec())
+            .try_concat()
+            .await
+    })
+    .unwrap_or_else(|e| panic!("reading {path} from {container}: {e}"));
+    let mut archive = tar::Archive::new(&bytes[..]);
+    let mut entry = archive
+        .entries()
+        .expect("a tar")
+        .next()
+        .expect("one entry")
+        .expect("readable entry");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut text).expect("utf-8 content");
+    text
+}
+
+/// Polls `f` until it returns `Some`, for at most `secs` seconds (a bounded poll, for states the
+/// engine has no event for, like a file's content).
+pub fn eventually<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
