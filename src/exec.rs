@@ -176,12 +176,21 @@ fn state_text(s: &Seen) -> String {
     }
 }
 
-/// Runs the plan; returns the warnings of optional steps that failed.
+fn is_wait(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. }
+    )
+}
+
+/// Runs the plan, at most `limit` engine calls at a time (waits do not count: they only listen);
+/// returns the warnings of optional steps that failed.
 pub async fn run<E: Engine>(
     engine: &E,
     plan: &Plan,
     progress: &dyn Progress,
     monitor: &Monitor,
+    limit: Option<usize>,
 ) -> Result<Vec<String>, ExecError> {
     let steps = &plan.steps;
     let mut waiting: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
@@ -195,15 +204,29 @@ pub async fn run<E: Engine>(
     let mut running = FuturesUnordered::new();
     let mut failure: Option<ExecError> = None;
     let mut warnings = Vec::new();
+    let limit = limit.unwrap_or(usize::MAX).max(1);
+    let mut calls = 0;
     loop {
-        while failure.is_none()
-            && let Some(i) = ready.pop_front()
-        {
+        while failure.is_none() {
+            // the next step the limit allows: a wait, or a call while there is room
+            let Some(pos) = ready
+                .iter()
+                .position(|&i| is_wait(&steps[i].op) || calls < limit)
+            else {
+                break;
+            };
+            let i = ready.remove(pos).expect("a valid position");
+            if !is_wait(&steps[i].op) {
+                calls += 1;
+            }
             running.push(step(engine, &steps[i], progress, monitor).map(move |r| (i, r)));
         }
         let Some((i, result)) = running.next().await else {
             break;
         };
+        if !is_wait(&steps[i].op) {
+            calls -= 1;
+        }
         match result {
             Ok(()) => {}
             Err(e) if steps[i].optional => warnings.push(e.to_string()),
@@ -475,5 +498,212 @@ async fn step<E: Engine>(
             progress.event(Event::error(&id, &e.message));
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The executor's ordering on a fake engine that records its calls (the engine features are
+    //! tested on the real engine, in tests/engine).
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::*;
+
+    #[derive(Default)]
+    struct Fake {
+        log: Mutex<Vec<String>>,
+        busy: AtomicUsize,
+        most_busy: AtomicUsize,
+        fail: Option<&'static str>,
+    }
+
+    impl Fake {
+        async fn call(&self, what: String) -> Result<()> {
+            let now = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_busy.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+            self.log.lock().unwrap().push(what.clone());
+            match self.fail {
+                Some(f) if what == f => Err(EngineError::new(ErrorKind::Other, "boom")),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    impl Engine for Fake {
+        fn api_version(&self) -> String {
+            "1.41".into()
+        }
+        async fn list_containers(&self, _: Option<&str>, _: bool) -> Result<Vec<ContainerInfo>> {
+            Ok(vec![])
+        }
+        async fn list_networks(&self, _: &str) -> Result<Vec<NetworkInfo>> {
+            Ok(vec![])
+        }
+        async fn list_volumes(&self, _: &str) -> Result<Vec<VolumeInfo>> {
+            Ok(vec![])
+        }
+        async fn find_network(&self, _: &str) -> Result<Option<NetworkInfo>> {
+            Ok(None)
+        }
+        async fn find_volume(&self, _: &str) -> Result<Option<VolumeInfo>> {
+            Ok(None)
+        }
+        async fn image_id(&self, _: &str) -> Result<Option<String>> {
+            Ok(None)
+        }
+        async fn pull_image(
+            &self,
+            r: &str,
+            _: &(dyn Fn(PullProgress) + Send + Sync),
+        ) -> Result<()> {
+            self.call(format!("pull {r}")).await
+        }
+        async fn remove_image(&self, r: &str) -> Result<()> {
+            self.call(format!("rmi {r}")).await
+        }
+        async fn create_network(&self, s: NetworkCreateRequest) -> Result<String> {
+            self.call(format!("create network {}", s.name))
+                .await
+                .map(|_| String::new())
+        }
+        async fn remove_network(&self, n: &str) -> Result<()> {
+            self.call(format!("remove network {n}")).await
+        }
+        async fn create_volume(&self, _: VolumeCreateRequest) -> Result<()> {
+            self.call("create volume".into()).await
+        }
+        async fn remove_volume(&self, n: &str) -> Result<()> {
+            self.call(format!("remove volume {n}")).await
+        }
+        async fn create_container(&self, n: &str, _: ContainerCreateBody) -> Result<String> {
+            self.call(format!("create {n}"))
+                .await
+                .map(|_| String::new())
+        }
+        async fn connect_network(&self, c: &str, n: &str, _: EndpointSettings) -> Result<()> {
+            self.call(format!("connect {c} {n}")).await
+        }
+        async fn upload(&self, c: &str, _: &str, _: Vec<u8>) -> Result<()> {
+            self.call(format!("upload {c}")).await
+        }
+        async fn start_container(&self, n: &str) -> Result<()> {
+            self.call(format!("start {n}")).await
+        }
+        async fn stop_container(&self, n: &str, _: Option<i64>) -> Result<()> {
+            self.call(format!("stop {n}")).await
+        }
+        async fn restart_container(&self, n: &str, _: Option<i64>) -> Result<()> {
+            self.call(format!("restart {n}")).await
+        }
+        async fn kill_container(&self, n: &str, _: &str) -> Result<()> {
+            self.call(format!("kill {n}")).await
+        }
+        async fn pause_container(&self, n: &str) -> Result<()> {
+            self.call(format!("pause {n}")).await
+        }
+        async fn unpause_container(&self, n: &str) -> Result<()> {
+            self.call(format!("unpause {n}")).await
+        }
+        async fn remove_container(&self, n: &str, _: bool, _: bool) -> Result<()> {
+            self.call(format!("rm {n}")).await
+        }
+        async fn rename_container(&self, f: &str, t: &str) -> Result<()> {
+            self.call(format!("rename {f} {t}")).await
+        }
+        async fn inspect_container(&self, n: &str) -> Result<ContainerState> {
+            Ok(ContainerState {
+                name: n.into(),
+                status: "running".into(),
+                health: "healthy".into(),
+                ..Default::default()
+            })
+        }
+        async fn wait_container(&self, _: &str) -> Result<i64> {
+            Ok(0)
+        }
+        fn events(&self, _: &str) -> BoxStream<'static, Result<ContainerEvent>> {
+            Box::pin(futures_util::stream::pending())
+        }
+        fn logs(&self, _: &str, _: LogOptions) -> BoxStream<'static, Result<LogChunk>> {
+            Box::pin(futures_util::stream::empty())
+        }
+    }
+
+    fn project(yaml: &str) -> crate::model::Project {
+        let mut o = crate::load::Options::new("/tmp/p");
+        o.files = vec!["-".into()];
+        o.stdin = Some(yaml.into());
+        o.project_name = Some("p".into());
+        crate::load::load(&o).unwrap().project
+    }
+
+    fn plan(yaml: &str) -> Plan {
+        let obs = crate::observe::Observed {
+            api_version: "1.41".into(),
+            ..Default::default()
+        };
+        crate::plan::up(&project(yaml), &obs, &Default::default()).unwrap()
+    }
+
+    const FLAT: &str = "services:\n  a: {image: x}\n  b: {image: x}\n  c: {image: x}\n  d:\n    image: x\n    depends_on:\n      a: {condition: service_healthy}\n";
+
+    #[tokio::test]
+    async fn independent_steps_run_together_and_dependents_wait() {
+        let fake = Fake::default();
+        let monitor = Monitor::start(&fake, "p");
+        let plan = plan(FLAT);
+        run(&fake, &plan, &crate::progress::Quiet, &monitor, None)
+            .await
+            .unwrap();
+        let log = fake.log.lock().unwrap().clone();
+        // the four creates run at once, after the network
+        assert!(fake.most_busy.load(Ordering::SeqCst) >= 4, "{log:?}");
+        let at = |s: &str| {
+            log.iter()
+                .position(|l| l == s)
+                .unwrap_or_else(|| panic!("{s} in {log:?}"))
+        };
+        assert!(at("create network p_default") < at("create p-a-1"));
+        assert!(at("create p-a-1") < at("start p-a-1"));
+        assert!(
+            at("start p-a-1") < at("start p-d-1"),
+            "d waits for a to be healthy"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_stops_new_steps_and_names_the_service() {
+        let fake = Fake {
+            fail: Some("start p-a-1"),
+            ..Default::default()
+        };
+        let monitor = Monitor::start(&fake, "p");
+        let e = run(&fake, &plan(FLAT), &crate::progress::Quiet, &monitor, None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "service `a`: start container p-a-1: boom");
+        let log = fake.log.lock().unwrap().clone();
+        assert!(!log.iter().any(|l| l == "start p-d-1"), "{log:?}");
+    }
+
+    #[tokio::test]
+    async fn the_parallel_limit_is_honoured() {
+        let fake = Fake::default();
+        let monitor = Monitor::start(&fake, "p");
+        run(
+            &fake,
+            &plan(FLAT),
+            &crate::progress::Quiet,
+            &monitor,
+            Some(2),
+        )
+        .await
+        .unwrap();
+        assert_eq!(fake.most_busy.load(Ordering::SeqCst), 2);
     }
 }

@@ -228,7 +228,12 @@ pub async fn execute<E: crate::engine::Engine>(
         return Ok(());
     }
     let monitor = crate::exec::Monitor::start(engine, project);
-    let result = crate::exec::run(engine, plan, progress, &monitor).await;
+    // as in Compose: at most COMPOSE_PARALLEL_LIMIT engine calls at a time (default: no limit)
+    let limit = std::env::var("COMPOSE_PARALLEL_LIMIT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    let result = crate::exec::run(engine, plan, progress, &monitor, limit).await;
     progress.finish();
     for w in result? {
         eprintln!("warning: {w}");

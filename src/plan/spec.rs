@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{
     DeviceMapping, DeviceRequest, EndpointIpamConfig, EndpointSettings, HealthConfig, HostConfig,
-    HostConfigCgroupnsModeEnum, HostConfigLogConfig, Ipam, IpamConfig, Mount, MountBindOptions,
-    MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType, MountVolumeOptions,
-    NetworkCreateRequest, NetworkingConfig, PortBinding, ResourcesBlkioWeightDevice,
-    ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum, ThrottleDevice, VolumeCreateRequest,
+    HostConfigCgroupnsModeEnum, HostConfigIsolationEnum, HostConfigLogConfig, Ipam, IpamConfig,
+    Mount, MountBindOptions, MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType,
+    MountVolumeOptions, NetworkCreateRequest, NetworkingConfig, PortBinding,
+    ResourcesBlkioWeightDevice, ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum,
+    ThrottleDevice, VolumeCreateRequest,
 };
 
 use crate::engine::{ContainerCreateBody, labels};
@@ -249,6 +250,40 @@ pub fn container(
         }
     }
 
+    // keys this engine client cannot honour: said, never dropped silently
+    for (set, key, why) in [
+        (
+            !svc.platform.is_empty(),
+            "platform",
+            "the engine runs its own platform",
+        ),
+        (
+            !svc.post_start.is_empty(),
+            "post_start",
+            "lifecycle hooks are not supported yet",
+        ),
+        (
+            !svc.pre_stop.is_empty(),
+            "pre_stop",
+            "lifecycle hooks are not supported yet",
+        ),
+        (
+            svc.provider.is_some(),
+            "provider",
+            "providers are not supported",
+        ),
+        (!svc.models.is_empty(), "models", "models are not supported"),
+        (svc.use_api_socket, "use_api_socket", "not supported yet"),
+        (
+            svc.credential_spec.is_some(),
+            "credential_spec",
+            "Windows only",
+        ),
+    ] {
+        if set {
+            warnings.push(format!("services.{service}.{key} is ignored: {why}"));
+        }
+    }
     let (network_mode, mut networking, extra_networks) =
         networking(ctx, service, svc, number, &name);
     if !svc.mac_address.is_empty() {
@@ -328,10 +363,26 @@ pub fn container(
                 .collect(),
         ),
         runtime: nonempty(&svc.runtime),
-        log_config: svc.logging.as_ref().map(|l| HostConfigLogConfig {
-            typ: nonempty(&l.driver),
-            config: some_map(l.options.clone().into_iter().collect()),
-        }),
+        log_config: match &svc.logging {
+            Some(l) => Some(HostConfigLogConfig {
+                typ: nonempty(&l.driver),
+                config: some_map(l.options.clone().into_iter().collect()),
+            }),
+            // the legacy `log_driver` / `log_opt` keys
+            None if !svc.log_driver.is_empty() || !svc.log_opt.is_empty() => {
+                Some(HostConfigLogConfig {
+                    typ: nonempty(&svc.log_driver),
+                    config: some_map(svc.log_opt.clone().into_iter().collect()),
+                })
+            }
+            None => None,
+        },
+        isolation: match svc.isolation.as_str() {
+            "default" => Some(HostConfigIsolationEnum::DEFAULT),
+            "process" => Some(HostConfigIsolationEnum::PROCESS),
+            "hyperv" => Some(HostConfigIsolationEnum::HYPERV),
+            _ => None,
+        },
         group_add: some_vec(svc.group_add.clone()),
         links: some_vec(links(p, svc)),
         oom_score_adj: nonzero(svc.oom_score_adj),
@@ -508,9 +559,9 @@ fn file_content(p: &Project, obj: &FileObject) -> Option<String> {
     (!obj.content.is_empty()).then(|| obj.content.clone())
 }
 
-/// A tar holding one file, for the folder of `target`: (folder, archive).
+/// A tar holding one file at `target`, to extract at `/` (the engine creates missing parent
+/// folders; it refuses to extract into a folder that does not exist): ("/", archive).
 fn file_archive(target: &str, content: &str, r: &FileReference) -> (String, Vec<u8>) {
-    let (dir, file) = target.rsplit_once('/').unwrap_or(("", target));
     let mut header = tar::Header::new_gnu();
     header.set_size(content.len() as u64);
     header.set_mode(r.mode.map_or(0o444, |m| m.0 as u32));
@@ -519,19 +570,16 @@ fn file_archive(target: &str, content: &str, r: &FileReference) -> (String, Vec<
     header.set_mtime(0);
     let mut builder = tar::Builder::new(Vec::new());
     builder
-        .append_data(&mut header, file, content.as_bytes())
+        .append_data(
+            &mut header,
+            target.trim_start_matches('/'),
+            content.as_bytes(),
+        )
         .expect("writing a tar to memory cannot fail");
     let tar = builder
         .into_inner()
         .expect("writing a tar to memory cannot fail");
-    (
-        if dir.is_empty() {
-            "/".into()
-        } else {
-            dir.into()
-        },
-        tar,
-    )
+    ("/".into(), tar)
 }
 
 fn restart_policy(svc: &Service) -> Option<RestartPolicy> {

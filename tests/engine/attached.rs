@@ -83,3 +83,43 @@ fn ctrl_c_stops_gracefully_with_exit_code_130() {
     let web = &p.containers()[&format!("{}-web-1", p.name)];
     assert_eq!(state(web), "exited");
 }
+
+#[test]
+fn attach_selection_and_timestamps() {
+    let p = Project::new(
+        "attachsel",
+        "
+services:
+  job:
+    image: IMAGE
+    command: [sh, -c, 'sleep 0.3; echo from job']
+  chatty:
+    image: IMAGE
+    command: [sh, -c, 'echo from chatty; sleep 300']
+    init: true
+",
+    );
+    let out = p.run(&[
+        "up",
+        "--no-attach",
+        "chatty",
+        "--timestamps",
+        "--exit-code-from",
+        "job",
+        "-t",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("from chatty"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("from job"))
+        .expect("the job's line");
+    // job-1  | 2026-11-25T14:11:01.123456789Z from job
+    let stamp = line.split("| ").nth(1).unwrap().split(' ').next().unwrap();
+    assert!(
+        stamp.len() > 20 && stamp.ends_with('Z') && stamp.contains('T'),
+        "{line}"
+    );
+}

@@ -157,3 +157,49 @@ services:
     let names: Vec<String> = p.containers().into_keys().collect();
     assert_eq!(names, vec![format!("{}-app-1", p.name)]);
 }
+
+#[test]
+fn restart_true_dependents_restart_when_their_dependency_is_replaced() {
+    let yaml = "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    environment: [V=1]
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on:
+      db: {condition: service_started, restart: true}
+  other:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on: [db]
+";
+    let p = Project::new("restart", yaml);
+    p.ok(&["up", "-d"]);
+    let app = format!("{}-app-1", p.name);
+    let other = format!("{}-other-1", p.name);
+    let started = |c: &str| p.inspect(c).state.unwrap().started_at.unwrap();
+    let (app_id, app_started, other_started) = (p.inspect(&app).id, started(&app), started(&other));
+    p.write("compose.yaml", &yaml.replace("V=1", "V=2"));
+    p.ok(&["up", "-d", "-t", "0"]);
+    assert_eq!(
+        p.inspect(&app).id,
+        app_id,
+        "app is restarted, not recreated"
+    );
+    assert_ne!(
+        started(&app),
+        app_started,
+        "app restarted with its dependency"
+    );
+    assert_eq!(
+        started(&other),
+        other_started,
+        "without restart: true nothing happens"
+    );
+}

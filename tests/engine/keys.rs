@@ -230,3 +230,49 @@ networks:
     assert!(sidecar.network_mode.unwrap().starts_with("container:"));
     assert_eq!(sidecar.volumes_from.unwrap(), [format!("{}-api-1", p.name)]);
 }
+
+#[test]
+fn network_and_volume_options_reach_the_engine() {
+    let p = Project::new(
+        "netopts",
+        "
+services:
+  a:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    networks: [inner]
+    volumes: [scratch:/scratch]
+networks:
+  inner:
+    internal: true
+    attachable: true
+    labels: {purpose: test}
+    driver_opts:
+      com.docker.network.bridge.enable_icc: 'true'
+volumes:
+  scratch:
+    labels: {purpose: test}
+    driver_opts: {type: tmpfs, device: tmpfs, o: size=1m}
+",
+    );
+    p.ok(&["up", "-d"]);
+    let net = block_on(docker().inspect_network(
+        &format!("{}_inner", p.name),
+        None::<q::InspectNetworkOptions>,
+    ))
+    .unwrap();
+    assert_eq!(net.internal, Some(true));
+    assert_eq!(net.attachable, Some(true));
+    let labels = net.labels.unwrap();
+    assert_eq!(labels["purpose"], "test");
+    assert_eq!(labels["com.docker.compose.network"], "inner");
+    assert_eq!(
+        net.options.unwrap()["com.docker.network.bridge.enable_icc"],
+        "true"
+    );
+    let vol = block_on(docker().inspect_volume(&format!("{}_scratch", p.name))).unwrap();
+    assert_eq!(vol.labels["purpose"], "test");
+    assert_eq!(vol.labels["com.docker.compose.volume"], "scratch");
+    assert_eq!(vol.options["type"], "tmpfs");
+}

@@ -176,3 +176,74 @@ volumes:
     p.ok(&["down", "-v", "-t", "0"]);
     assert!(p.volumes().is_empty(), "down -v removed the volume");
 }
+
+#[test]
+fn wait_returns_the_first_exit_code() {
+    let p = Project::new(
+        "waitcmd",
+        "services:\n  job:\n    image: IMAGE\n    command: [sh, -c, 'sleep 2; exit 4']\n",
+    );
+    p.ok(&["up", "-d"]);
+    let out = p.run(&["wait", "job"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("{}-job-1 exited with code 4\n", p.name)
+    );
+}
+
+#[test]
+fn down_rmi_all_removes_the_images() {
+    let image = format!("rct-rmi-{}:latest", std::process::id());
+    block_on(docker().tag_image(
+        IMAGE,
+        Some(q::TagImageOptions {
+            repo: Some(image.split(':').next().unwrap().to_string()),
+            tag: Some("latest".into()),
+        }),
+    ))
+    .expect("image tagged");
+    let p = Project::new(
+        "rmi",
+        &format!(
+            "services:\n  a:\n    image: {image}\n    command: [sleep, '300']\n    init: true\n"
+        ),
+    );
+    p.ok(&["up", "-d"]);
+    p.ok(&["down", "--rmi", "all", "-t", "0"]);
+    let gone = block_on(docker().inspect_image(&image));
+    assert!(gone.is_err(), "the image is still there");
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let p = Project::new("dry", TWO);
+    let out = p.ok(&["--dry-run", "up", "-d"]);
+    assert!(
+        out.contains(&format!("create network {}_default", p.name)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("start container {}-web-1", p.name)),
+        "{out}"
+    );
+    assert!(p.containers().is_empty() && p.networks().is_empty());
+}
+
+#[test]
+fn json_progress_is_one_object_per_line() {
+    let p = Project::new("jsonprog", TWO);
+    let out = p.run(&["--progress", "json", "up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let started = format!("Container {}-web-1", p.name);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["id"] == started.as_str() && e["status"] == "Started"),
+        "{events:?}"
+    );
+}
