@@ -88,7 +88,15 @@ def floor_cleanup(project):
     with ThreadPoolExecutor(max_workers=32) as ex:
         list(ex.map(lambda c: api("DELETE", f"/containers/{c['Id']}?force=1"), cs))
     for n in api("GET", f"/networks?filters={quote(flt)}"):
-        api("DELETE", f"/networks/{n['Id']}")
+        # endpoints of just-removed containers may linger a moment: retry, boundedly
+        for attempt in range(50):
+            try:
+                api("DELETE", f"/networks/{n['Id']}")
+                break
+            except RuntimeError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
 
 
 def timed(argv, cwd):

@@ -7,13 +7,7 @@ use crate::plan::{Recreate, UpOptions};
 pub async fn run(global: &Global, args: &CreateArgs) -> Result<(), Failure> {
     let opts = UpOptions {
         services: args.services.clone(),
-        recreate: if args.force_recreate {
-            Recreate::Force
-        } else if args.no_recreate {
-            Recreate::Never
-        } else {
-            Recreate::Diverged
-        },
+        recreate: Recreate::from_flags(args.force_recreate, args.no_recreate),
         remove_orphans: args.remove_orphans,
         scale: up::parse_scale(&args.scale)?,
         no_start: true,

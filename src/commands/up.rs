@@ -89,13 +89,7 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
     let opts = UpOptions {
         services: args.services.clone(),
         no_deps: args.no_deps,
-        recreate: if args.force_recreate {
-            Recreate::Force
-        } else if args.no_recreate {
-            Recreate::Never
-        } else {
-            Recreate::Diverged
-        },
+        recreate: Recreate::from_flags(args.force_recreate, args.no_recreate),
         recreate_deps: args.always_recreate_deps,
         renew_anon_volumes: args.renew_anon_volumes,
         remove_orphans: args.remove_orphans,

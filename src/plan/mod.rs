@@ -259,6 +259,17 @@ pub enum Recreate {
     Never,
 }
 
+impl Recreate {
+    /// From `--force-recreate` / `--no-recreate`.
+    pub fn from_flags(force: bool, never: bool) -> Recreate {
+        match (force, never) {
+            (true, _) => Recreate::Force,
+            (_, true) => Recreate::Never,
+            _ => Recreate::Diverged,
+        }
+    }
+}
+
 /// When to pull images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pull {
@@ -425,11 +436,7 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         let Some(n) = project.networks.get(key) else {
             continue;
         };
-        let name = if n.name.is_empty() {
-            format!("{}_{key}", project.name)
-        } else {
-            n.name.clone()
-        };
+        let name = spec::network_name(project, key);
         match observed.networks.get(&name) {
             Some(found) if !n.external => {
                 let label = found.labels.get(crate::engine::labels::NETWORK);
@@ -481,11 +488,7 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
     }
     for key in &vol_keys {
         let v = &project.volumes[key];
-        let name = if v.name.is_empty() {
-            format!("{}_{key}", project.name)
-        } else {
-            v.name.clone()
-        };
+        let name = spec::volume_name(project, key);
         match observed.volumes.get(&name) {
             Some(found) => {
                 if !v.external
@@ -682,14 +685,7 @@ fn plan_service(
 
     let expected_nets: Vec<String> = spec::networks_by_priority(svc)
         .iter()
-        .map(|k| {
-            project
-                .networks
-                .get(k)
-                .map(|n| n.name.clone())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| format!("{}_{k}", project.name))
-        })
+        .map(|k| spec::network_name(project, k))
         .collect();
     let force = opts.recreate == Recreate::Force
         || (opts.recreate_deps
@@ -723,6 +719,7 @@ fn plan_service(
                 &cname,
                 &create_deps,
                 "created",
+                None,
             );
             gates.created.insert(cname.clone(), created);
             let start = (!opts.no_start).then(|| {
@@ -757,6 +754,11 @@ fn plan_service(
         if let Some(reason) = reason {
             // the new container exists before the old one goes
             let tmp = format!("{}_{}", &c.id[..c.id.len().min(12)], cname);
+            let replaced = if svc.container_name.is_empty() {
+                format!("{name}-{number}")
+            } else {
+                svc.container_name.clone()
+            };
             let created = create_steps(
                 plan,
                 &ctx,
@@ -767,6 +769,7 @@ fn plan_service(
                 &tmp,
                 &create_deps,
                 reason,
+                Some(&replaced),
             );
             let stop = plan.add(
                 Op::StopContainer {
@@ -940,9 +943,13 @@ fn create_steps(
     create_as: &str,
     deps: &[usize],
     reason: &str,
+    replaces: Option<&str>,
 ) -> usize {
     // the spec names the final container (aliases), whatever it is created as
     let mut s = spec::container(ctx, service, svc, number, config_hash);
+    if let (Some(old), Some(labels)) = (replaces, s.body.labels.as_mut()) {
+        labels.insert(crate::engine::labels::REPLACE.into(), old.to_string());
+    }
     plan.warnings.append(&mut s.warnings);
     let extra = std::mem::take(&mut s.extra_networks);
     let copies = std::mem::take(&mut s.copies);

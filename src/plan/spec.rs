@@ -63,6 +63,24 @@ pub fn image_name(project: &str, service: &str, svc: &Service) -> String {
     }
 }
 
+/// The engine name of a project network: its `name`, or `<project>_<key>`.
+pub fn network_name(p: &Project, key: &str) -> String {
+    p.networks
+        .get(key)
+        .map(|n| n.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("{}_{key}", p.name))
+}
+
+/// The engine name of a project volume: its `name`, or `<project>_<key>`.
+pub fn volume_name(p: &Project, key: &str) -> String {
+    p.volumes
+        .get(key)
+        .map(|v| v.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("{}_{key}", p.name))
+}
+
 /// Networks of a service by priority (then name), as Compose orders them.
 pub fn networks_by_priority(svc: &Service) -> Vec<String> {
     let mut nets: Vec<(i64, &String)> = svc
@@ -842,13 +860,7 @@ fn networking(
     let Some(primary) = order.first() else {
         return ("none".into(), None, Vec::new());
     };
-    let engine_name = |key: &str| {
-        p.networks
-            .get(key)
-            .map(|n| n.name.clone())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| format!("{}_{key}", p.name))
-    };
+    let engine_name = |key: &str| network_name(p, key);
     let primary_name = engine_name(primary);
     let mut endpoints = HashMap::new();
     endpoints.insert(
@@ -893,11 +905,7 @@ pub fn network(project: &Project, key: &str) -> NetworkCreateRequest {
         options: some_map(n.ipam.options.clone().into_iter().collect()),
     });
     NetworkCreateRequest {
-        name: if n.name.is_empty() {
-            format!("{}_{key}", project.name)
-        } else {
-            n.name.clone()
-        },
+        name: network_name(project, key),
         driver: nonempty(&n.driver),
         internal: n.internal.then_some(true),
         attachable: n.attachable.then_some(true),
@@ -919,11 +927,7 @@ pub fn volume(project: &Project, key: &str) -> VolumeCreateRequest {
     labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
     labels.insert(labels::CONFIG_HASH.into(), super::hash::volume(&v));
     VolumeCreateRequest {
-        name: Some(if v.name.is_empty() {
-            format!("{}_{key}", project.name)
-        } else {
-            v.name.clone()
-        }),
+        name: Some(volume_name(project, key)),
         driver: nonempty(&v.driver),
         driver_opts: some_map(v.driver_opts.clone().into_iter().collect()),
         labels: Some(labels),

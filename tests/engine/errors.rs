@@ -86,3 +86,47 @@ fn a_missing_external_network_creates_nothing() {
     );
     assert!(p.containers().is_empty() && p.networks().is_empty());
 }
+
+/// A relay from 127.0.0.1:<port> to the engine's unix socket, for as long as the test runs.
+fn tcp_relay() -> u16 {
+    use std::os::unix::net::UnixStream;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                continue;
+            };
+            let (mut c_read, mut e_write) =
+                (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            let (mut e_read, mut c_write) = (engine, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c_read, &mut e_write);
+                let _ = e_write.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut e_read, &mut c_write);
+                let _ = c_write.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn docker_host_may_be_tcp() {
+    let port = tcp_relay();
+    let p = Project::new(
+        "tcp",
+        "services:\n  a:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n",
+    );
+    let host = format!("tcp://127.0.0.1:{port}");
+    let out = p.run_env(&["up", "-d"], &[("DOCKER_HOST", &host)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ps = p.run_env(&["ps", "-q"], &[("DOCKER_HOST", &host)]);
+    assert_eq!(stdout(&ps).lines().count(), 1, "{}", stderr(&ps));
+    assert_eq!(
+        state(&p.containers()[&format!("{}-a-1", p.name)]),
+        "running"
+    );
+}
