@@ -327,7 +327,7 @@ pub fn container(
         cap_drop: some_vec(svc.cap_drop.clone()),
         network_mode: Some(network_mode),
         init: svc.init,
-        ipc_mode: nonempty(&svc.ipc),
+        ipc_mode: Some(namespace_mode(p, &svc.ipc)).filter(|s| !s.is_empty()),
         cgroupns_mode: match svc.cgroup.as_str() {
             "host" => Some(HostConfigCgroupnsModeEnum::HOST),
             "private" => Some(HostConfigCgroupnsModeEnum::PRIVATE),
@@ -825,6 +825,8 @@ fn endpoint(
     }
     EndpointSettings {
         aliases: Some(aliases),
+        // on a user-defined network the engine resolves legacy links per endpoint
+        links: some_vec(links(ctx.project, svc)),
         ipam_config: has_ipam.then(|| EndpointIpamConfig {
             ipv4_address: nonempty(&cfg.ipv4_address),
             ipv6_address: nonempty(&cfg.ipv6_address),

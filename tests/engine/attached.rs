@@ -123,3 +123,47 @@ services:
         "{line}"
     );
 }
+
+#[test]
+fn a_second_ctrl_c_kills() {
+    // PID 1 without init ignores SIGTERM: a graceful stop would wait the whole grace period
+    let p = Project::new(
+        "ctrlc2",
+        "services:\n  stubborn:\n    image: IMAGE\n    command: [sh, -c, 'echo ready; exec sleep 300']\n    stop_grace_period: 60s\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rcompose"))
+        .args(["-p", &p.name, "--progress", "plain", "up"])
+        .current_dir(&p.dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rcompose runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().ends_with("| ready"));
+    let pid = child.id().to_string();
+    let interrupt = || {
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs")
+    };
+    interrupt();
+    // the second Ctrl-C once the graceful stop is under way
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    let stopping = format!("Container {}-stubborn-1  Stopping", p.name);
+    assert!(
+        err.any(|l| l.is_ok_and(|l| l.contains(&stopping))),
+        "no graceful stop started"
+    );
+    let t = std::time::Instant::now();
+    interrupt();
+    let status = child.wait().expect("rcompose ends");
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        t.elapsed().as_secs() < 30,
+        "the kill did not cut the 60s grace period"
+    );
+    let c = &p.containers()[&format!("{}-stubborn-1", p.name)];
+    assert_eq!(state(c), "exited");
+}

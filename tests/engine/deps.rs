@@ -203,3 +203,34 @@ services:
         "without restart: true nothing happens"
     );
 }
+
+#[test]
+fn wait_timeout_bounds_the_wait() {
+    let p = Project::new(
+        "waittimeout",
+        "services:\n  slow:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n    healthcheck:\n      test: [CMD, 'false']\n      interval: 1s\n      retries: 1000\n",
+    );
+    let t = std::time::Instant::now();
+    let out = p.run(&["up", "-d", "--wait", "--wait-timeout", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--wait-timeout 2s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+}
+
+#[test]
+fn always_recreate_deps_recreates_the_dependencies_of_named_services() {
+    let p = Project::new(
+        "recdeps",
+        "services:\n  db:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n  app:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n    depends_on: [db]\n",
+    );
+    p.ok(&["up", "-d"]);
+    let id = |c: &str| p.inspect(&format!("{}-{c}-1", p.name)).id.unwrap();
+    let (db, app) = (id("db"), id("app"));
+    p.ok(&["up", "-d", "--always-recreate-deps", "app", "-t", "0"]);
+    assert_ne!(id("db"), db, "the dependency was recreated");
+    assert_eq!(id("app"), app, "the unchanged named service was not");
+}

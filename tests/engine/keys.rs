@@ -276,3 +276,88 @@ volumes:
     assert_eq!(vol.labels["com.docker.compose.volume"], "scratch");
     assert_eq!(vol.options["type"], "tmpfs");
 }
+
+#[test]
+fn mounts_names_links_namespaces_and_deploy_keys() {
+    let p = Project::new(
+        "mounts",
+        "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    container_name: CNAME
+    ipc: shareable
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    links: ['db:database']
+    ipc: service:db
+    pid: host
+    volumes:
+      - ./made/by/bind:/made
+      - type: bind
+        source: ./conf
+        target: /conf
+        read_only: true
+      - type: tmpfs
+        target: /scratch
+        tmpfs: {size: 1048576}
+    deploy:
+      resources:
+        limits: {memory: 32m, cpus: '0.25', pids: 50}
+        reservations: {memory: 16m}
+      restart_policy: {condition: on-failure, max_attempts: 2}
+"
+        .replace("CNAME", &format!("rct-cname-{}", std::process::id()))
+        .as_str(),
+    );
+    std::fs::create_dir_all(p.dir.join("conf")).unwrap();
+    p.ok(&["up", "-d"]);
+    let db = format!("rct-cname-{}", std::process::id());
+    assert!(p.containers().contains_key(&db), "container_name is used");
+    assert!(
+        p.dir.join("made/by/bind").is_dir(),
+        "a missing bind source is created"
+    );
+    let app = p.inspect(&format!("{}-app-1", p.name));
+    let host = app.host_config.unwrap();
+    let endpoint = &app.network_settings.unwrap().networks.unwrap()[&format!("{}_default", p.name)];
+    let links = endpoint.links.clone().unwrap();
+    assert!(links.contains(&format!("{db}:database")), "{links:?}");
+    let db_id = p.inspect(&db).id.unwrap();
+    assert_eq!(
+        host.ipc_mode.as_deref(),
+        Some(format!("container:{db_id}").as_str())
+    );
+    assert_eq!(host.pid_mode.as_deref(), Some("host"));
+    assert_eq!(host.memory, Some(32 << 20));
+    assert_eq!(host.memory_reservation, Some(16 << 20));
+    assert_eq!(host.nano_cpus, Some(250_000_000));
+    assert_eq!(host.pids_limit, Some(50));
+    let rp = host.restart_policy.unwrap();
+    assert_eq!(
+        (
+            rp.name.unwrap().to_string().as_str(),
+            rp.maximum_retry_count
+        ),
+        ("on-failure", Some(2))
+    );
+    let mounts = p.inspect(&format!("{}-app-1", p.name)).mounts.unwrap();
+    let conf = mounts
+        .iter()
+        .find(|m| m.destination.as_deref() == Some("/conf"))
+        .unwrap();
+    assert_eq!(conf.rw, Some(false));
+    let tmpfs = host.mounts.unwrap();
+    let scratch = tmpfs
+        .iter()
+        .find(|m| m.target.as_deref() == Some("/scratch"))
+        .unwrap();
+    assert_eq!(
+        scratch.tmpfs_options.as_ref().unwrap().size_bytes,
+        Some(1_048_576)
+    );
+}
