@@ -156,7 +156,7 @@ volumes:
     let runs = |n: usize| {
         let want = "run\n".repeat(n);
         eventually(10, &format!("{n} runs in the volume"), || {
-            (read_file(&app, "/data/log") == want).then_some(())
+            (try_read_file(&app, "/data/log").ok()? == want).then_some(())
         })
     };
     p.ok(&["up", "-d"]);

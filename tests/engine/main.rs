@@ -263,6 +263,12 @@ pub fn state(c: &bollard::models::ContainerSummary) -> String {
 
 /// Reads a file out of a container through the archive API.
 pub fn read_file(container: &str, path: &str) -> String {
+    try_read_file(container, path)
+        .unwrap_or_else(|e| panic!("reading {path} from {container}: {e}"))
+}
+
+/// The file's content, or why it cannot be read (yet).
+pub fn try_read_file(container: &str, path: &str) -> Result<String, String> {
     use futures_util::TryStreamExt;
     let bytes: Vec<u8> = block_on(async {
         docker()
@@ -276,17 +282,17 @@ pub fn read_file(container: &str, path: &str) -> String {
             .try_concat()
             .await
     })
-    .unwrap_or_else(|e| panic!("reading {path} from {container}: {e}"));
+    .map_err(|e| e.to_string())?;
     let mut archive = tar::Archive::new(&bytes[..]);
     let mut entry = archive
         .entries()
-        .expect("a tar")
+        .map_err(|e| e.to_string())?
         .next()
-        .expect("one entry")
-        .expect("readable entry");
+        .ok_or("an empty archive")?
+        .map_err(|e| e.to_string())?;
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut entry, &mut text).expect("utf-8 content");
-    text
+    std::io::Read::read_to_string(&mut entry, &mut text).map_err(|e| e.to_string())?;
+    Ok(text)
 }
 
 /// Polls `f` until it returns `Some`, for at most `secs` seconds (a bounded poll, for states the
