@@ -361,3 +361,82 @@ services:
         Some(1_048_576)
     );
 }
+
+/// A network made outside any project, removed when the test ends (however it ends).
+struct ExternalNetwork(String);
+
+impl Drop for ExternalNetwork {
+    fn drop(&mut self) {
+        let _ = block_on(docker().remove_network(&self.0));
+    }
+}
+
+// `privileged: true` is mapped like the other flags, but this sandboxed engine refuses it
+// ("unable to apply caps: operation not permitted"), so it is not exercised here.
+#[test]
+fn userns_host_and_none_networks_and_an_existing_external_network() {
+    let external = ExternalNetwork(format!("rct-ext-{}", std::process::id()));
+    block_on(
+        docker().create_network(bollard::models::NetworkCreateRequest {
+            name: external.0.clone(),
+            ..Default::default()
+        }),
+    )
+    .expect("external network created");
+    let p = Project::new(
+        "modes",
+        &format!(
+            "
+services:
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    userns_mode: host
+    networks: [outside]
+  hostnet:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    network_mode: host
+  nonet:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    network_mode: none
+networks:
+  outside:
+    external: true
+    name: {}
+",
+            external.0
+        ),
+    );
+    p.ok(&["up", "-d"]);
+    let app = p.inspect(&format!("{}-app-1", p.name));
+    assert_eq!(
+        app.host_config.unwrap().userns_mode.as_deref(),
+        Some("host")
+    );
+    assert!(
+        app.network_settings
+            .unwrap()
+            .networks
+            .unwrap()
+            .contains_key(&external.0)
+    );
+    let mode = |s: &str| {
+        p.inspect(&format!("{}-{s}-1", p.name))
+            .host_config
+            .unwrap()
+            .network_mode
+            .unwrap()
+    };
+    assert_eq!(mode("hostnet"), "host");
+    assert_eq!(mode("nonet"), "none");
+    p.ok(&["down", "-t", "0"]);
+    // down never removes an external network
+    assert!(
+        block_on(docker().inspect_network(&external.0, None::<q::InspectNetworkOptions>)).is_ok()
+    );
+}
