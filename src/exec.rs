@@ -248,12 +248,44 @@ pub async fn run<E: Engine>(
     }
 }
 
+/// Makes the context tar (on a blocking thread: it reads the folder) and builds; the builder's
+/// lines go out as messages prefixed with the service.
+async fn build<E: Engine>(
+    engine: &E,
+    spec: &crate::build::BuildSpec,
+    service: &str,
+    progress: &dyn Progress,
+) -> Result<String, EngineError> {
+    use crate::build::{DockerfileSource, context};
+    let (dir, dockerfile) = (spec.context.clone(), spec.dockerfile.clone());
+    let (tar, name) = tokio::task::spawn_blocking(move || match &dockerfile {
+        DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p)),
+        DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t)),
+    })
+    .await
+    .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?
+    .map_err(|e| {
+        EngineError::new(
+            ErrorKind::Other,
+            format!(
+                "cannot read the build context {}: {e}",
+                spec.context.display()
+            ),
+        )
+    })?;
+    let mut request = spec.request.clone();
+    request.dockerfile = name;
+    let output = |line: &str| progress.message(&format!("{service}  | {line}"));
+    engine.build_image(request, tar, &output).await
+}
+
 fn fail(s: &Step, e: EngineError) -> ExecError {
     let hint = match (&s.op, e.kind) {
         (Op::StartContainer { .. }, _) if e.message.contains("port is already allocated") || e.message.contains("address already in use") => {
             Some("another container or program uses that host port: stop it or publish another port".into())
         }
         (Op::PullImage { .. }, _) => Some("check the image name and tag, and that the registry is reachable (`docker pull` shows the same error)".into()),
+        (Op::PushImage { .. }, _) => Some("check that the registry is reachable and that you are logged in to it (`docker login`)".into()),
         (Op::CreateContainer { .. }, ErrorKind::NotFound) if e.message.contains("image") => {
             Some("the image is missing: pull or build it".into())
         }
@@ -287,6 +319,9 @@ fn words(s: &Step) -> (&'static str, &'static str) {
     );
     match &s.op {
         Op::PullImage { .. } => ("Pulling", "Pulled"),
+        Op::BuildImage { .. } => ("Building", "Built"),
+        Op::TagImage { .. } => ("Tagging", "Tagged"),
+        Op::PushImage { .. } => ("Pushing", "Pushed"),
         Op::RemoveImage { .. } => ("Removing", "Removed"),
         Op::CreateNetwork { .. } | Op::CreateVolume { .. } => ("Creating", "Created"),
         Op::RemoveNetwork { .. } | Op::RemoveVolume { .. } | Op::RemoveContainer { .. } => {
@@ -343,6 +378,33 @@ async fn step<E: Engine>(
             };
             engine
                 .pull_image(image, &report)
+                .await
+                .map(|_| None)
+                .map_err(|e| fail(s, e))
+        }
+        Op::BuildImage { spec } => {
+            let service = s.service.clone().unwrap_or_default();
+            build(engine, spec, &service, progress)
+                .await
+                .map(|_| None)
+                .map_err(|e| fail(s, e))
+        }
+        Op::TagImage { source, target } => engine
+            .tag_image(source, target)
+            .await
+            .map(|_| None)
+            .map_err(|e| fail(s, e)),
+        Op::PushImage { image } => {
+            let report = |p: crate::engine::PullProgress| {
+                let detail = if p.total > 0 {
+                    format!("{} {}/{} MB", p.status, p.current >> 20, p.total >> 20)
+                } else {
+                    p.status
+                };
+                progress.event(Event::working(&id, "Pushing").detail(detail.trim().to_string()));
+            };
+            engine
+                .push_image(image, &report)
                 .await
                 .map(|_| None)
                 .map_err(|e| fail(s, e))
@@ -565,6 +627,29 @@ mod tests {
         }
         async fn remove_image(&self, r: &str) -> Result<()> {
             self.call(format!("rmi {r}")).await
+        }
+        async fn image_info(&self, _: &str) -> Result<Option<ImageInfo>> {
+            Ok(None)
+        }
+        async fn build_image(
+            &self,
+            r: BuildRequest,
+            _: Vec<u8>,
+            _: &(dyn Fn(&str) + Send + Sync),
+        ) -> Result<String> {
+            self.call(format!("build {}", r.tag))
+                .await
+                .map(|_| String::new())
+        }
+        async fn tag_image(&self, s: &str, t: &str) -> Result<()> {
+            self.call(format!("tag {s} {t}")).await
+        }
+        async fn push_image(
+            &self,
+            r: &str,
+            _: &(dyn Fn(PullProgress) + Send + Sync),
+        ) -> Result<()> {
+            self.call(format!("push {r}")).await
         }
         async fn create_network(&self, s: NetworkCreateRequest) -> Result<String> {
             self.call(format!("create network {}", s.name))

@@ -1,5 +1,6 @@
 //! rcompose: a Docker Compose implementation. The library API: load a project, build its graph.
 
+pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod engine;

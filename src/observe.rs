@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures_util::future::try_join_all;
 
-use crate::engine::{ContainerInfo, Engine, NetworkInfo, Result, VolumeInfo};
+use crate::engine::{ContainerInfo, Engine, ImageInfo, NetworkInfo, Result, VolumeInfo};
 use crate::model::Project;
 use crate::plan::spec;
 
@@ -19,8 +19,8 @@ pub struct Observed {
     pub networks: BTreeMap<String, NetworkInfo>,
     /// Volumes by engine name.
     pub volumes: BTreeMap<String, VolumeInfo>,
-    /// Image reference → ID, for the images the engine has.
-    pub images: BTreeMap<String, String>,
+    /// Image reference → what the engine has of it.
+    pub images: BTreeMap<String, ImageInfo>,
     /// The negotiated API version.
     pub api_version: String,
 }
@@ -82,7 +82,7 @@ pub async fn observe<E: Engine>(
     let (found_nets, found_vols, ids) = futures_util::try_join!(
         try_join_all(nets.iter().map(|n| engine.find_network(n))),
         try_join_all(vols.iter().map(|v| engine.find_volume(v))),
-        try_join_all(images.iter().map(|i| engine.image_id(i))),
+        try_join_all(images.iter().map(|i| engine.image_info(i))),
     )?;
     obs.networks.extend(
         found_nets

@@ -94,6 +94,14 @@ pub enum Command {
     Scale(ScaleArgs),
     /// List running compose projects
     Ls(LsArgs),
+    /// Build or rebuild services
+    Build(BuildArgs),
+    /// Pull service images
+    Pull(PullArgs),
+    /// Push service images
+    Push(PushArgs),
+    /// List images used by the created containers
+    Images(ImagesArgs),
     /// Parse, resolve and render the compose file in canonical format
     Config(ConfigArgs),
     /// Draw the service dependency graph
@@ -270,14 +278,20 @@ pub struct UpArgs {
     /// Return the exit code of the selected service container. Implies --abort-on-container-exit
     #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
     pub exit_code_from: Option<String>,
-    /// Build images before starting containers (arrives with the images issue)
-    #[arg(long, hide = true)]
+    /// Build images before starting containers
+    #[arg(long, conflicts_with = "no_build")]
     pub build: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     pub services: Vec<String>,
+    /// Build images before starting containers
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Don't build an image, even if it's missing
+    #[arg(long)]
+    pub no_build: bool,
     /// Pull image before running
     #[arg(long, value_enum)]
     pub pull: Option<PullPolicy>,
@@ -424,4 +438,75 @@ pub struct LsArgs {
     /// Format the output
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    pub services: Vec<String>,
+    /// Do not use cache when building the image
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Always attempt to pull a newer version of the image
+    #[arg(long)]
+    pub pull: bool,
+    /// Set build-time variables for services (KEY=VALUE)
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub build_args: Vec<String>,
+    /// Don't print anything to stdout
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Also build dependencies (transitively)
+    #[arg(long)]
+    pub with_dependencies: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullCommandPolicy {
+    Missing,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    pub services: Vec<String>,
+    /// Pull what it can and ignores images with pull failures
+    #[arg(long)]
+    pub ignore_pull_failures: bool,
+    /// Ignore images that can be built
+    #[arg(long)]
+    pub ignore_buildable: bool,
+    /// Also pull services declared as dependencies
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Pull without printing progress information
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Apply pull policy ("missing"|"always")
+    #[arg(long, value_enum)]
+    pub policy: Option<PullCommandPolicy>,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    pub services: Vec<String>,
+    /// Push what it can and ignores images with push failures
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Also push images of services declared as dependencies
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Push without printing progress information
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    pub services: Vec<String>,
+    /// Format the output
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Only display IDs
+    #[arg(short, long)]
+    pub quiet: bool,
 }

@@ -13,6 +13,7 @@ pub async fn run(global: &Global, args: &CreateArgs) -> Result<(), Failure> {
         no_start: true,
         ..Default::default()
     };
-    up::converge(global, opts, up::pull_policy(args.pull), args.quiet_pull).await?;
+    let images = up::Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
+    up::converge(global, opts, images).await?;
     Ok(())
 }

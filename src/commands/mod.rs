@@ -1,15 +1,19 @@
 //! One module per subcommand; this one parses the command line, builds the load options from
 //! flags and environment, runs the command and turns its outcome into an exit code.
 
+pub mod build;
 pub mod completion;
 pub mod config;
 pub mod create;
 pub mod down;
 pub mod graph;
+pub mod images;
 pub mod kill;
 pub mod ls;
 pub mod pause;
 pub mod ps;
+pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod scale;
@@ -89,6 +93,10 @@ pub fn run() -> i32 {
         Command::Wait(args) => block_on(wait::run(g, args)),
         Command::Scale(args) => block_on(scale::run(g, args)),
         Command::Ls(args) => block_on(ls::run(g, args)),
+        Command::Build(args) => block_on(build::run(g, args)),
+        Command::Pull(args) => block_on(pull::run(g, args)),
+        Command::Push(args) => block_on(push::run(g, args)),
+        Command::Images(args) => block_on(images::run(g, args)),
     };
     match result {
         Ok(()) => 0,

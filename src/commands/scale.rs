@@ -12,6 +12,6 @@ pub async fn run(global: &Global, args: &ScaleArgs) -> Result<(), Failure> {
         scale,
         ..Default::default()
     };
-    up::converge(global, opts, None, false).await?;
+    up::converge(global, opts, up::Images::default()).await?;
     Ok(())
 }

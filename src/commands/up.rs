@@ -41,12 +41,42 @@ pub fn pull_policy(p: Option<PullPolicy>) -> Option<Pull> {
     })
 }
 
-/// Loads the project, pulls what is missing, and runs the up plan (`opts.no_start`: create only).
+/// How `up`, `create` and `scale` get their images.
+#[derive(Default)]
+pub struct Images {
+    pub pull: Option<Pull>,
+    pub quiet_pull: bool,
+    pub build: plan::Build,
+    pub overrides: crate::build::Overrides,
+}
+
+impl Images {
+    /// From `--pull`, `--quiet-pull`, `--build` and `--no-build`.
+    pub fn from_flags(
+        pull: Option<PullPolicy>,
+        quiet_pull: bool,
+        build: bool,
+        no_build: bool,
+    ) -> Images {
+        Images {
+            pull: pull_policy(pull),
+            quiet_pull,
+            build: match (build, no_build) {
+                (true, _) => plan::Build::Always,
+                (_, true) => plan::Build::Never,
+                _ => plan::Build::Missing,
+            },
+            overrides: Default::default(),
+        }
+    }
+}
+
+/// Loads the project, builds and pulls what is missing, and runs the up plan (`opts.no_start`:
+/// create only).
 pub async fn converge(
     global: &Global,
     mut opts: UpOptions,
-    pull: Option<Pull>,
-    quiet_pull: bool,
+    images: Images,
 ) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let project = load_project(global, &opts.services)?;
     for s in opts.services.iter().chain(opts.scale.keys()) {
@@ -61,18 +91,30 @@ pub async fn converge(
     let progress = progress(global);
     let mut observed = observe(&engine, &project.name, Some(&project)).await?;
     let scope = plan::services_in_scope(&project, &opts.services, opts.no_deps);
-    let pulls = plan::pulls(&project, &observed, &scope, pull.unwrap_or_default())?;
+    let builds = plan::builds(&project, &observed, &scope, images.build, &images.overrides)?;
+    let pulls = plan::pulls(
+        &project,
+        &observed,
+        &scope,
+        images.pull.unwrap_or_default(),
+        images.build,
+    )?;
+    if !builds.is_empty() {
+        execute(&engine, &project.name, &builds, global, progress.as_ref()).await?;
+    }
     if !pulls.is_empty() {
         let quiet = crate::progress::Quiet;
-        let shown: &dyn crate::progress::Progress = if quiet_pull {
+        let shown: &dyn crate::progress::Progress = if images.quiet_pull {
             &quiet
         } else {
             progress.as_ref()
         };
         execute(&engine, &project.name, &pulls, global, shown).await?;
-        if !global.dry_run {
-            observed = observe(&engine, &project.name, Some(&project)).await?;
-        }
+    }
+    let images_changed = !builds.is_empty() || !pulls.is_empty();
+    if images_changed && !global.dry_run {
+        // the new images' IDs label the containers
+        observed = observe(&engine, &project.name, Some(&project)).await?;
     }
     let plan = plan::up(&project, &observed, &opts)?;
     execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
@@ -80,12 +122,6 @@ pub async fn converge(
 }
 
 pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
-    if args.build {
-        return Err(Failure::Other(
-            "`up --build` arrives with the images issue: build with `docker compose build` for now"
-                .into(),
-        ));
-    }
     let opts = UpOptions {
         services: args.services.clone(),
         no_deps: args.no_deps,
@@ -100,7 +136,8 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     let start = now_secs();
-    let converging = converge(global, opts, pull_policy(args.pull), args.quiet_pull);
+    let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
+    let converging = converge(global, opts, images);
     let (engine, project, _, plan) = match (args.wait, args.wait_timeout) {
         (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
             .await

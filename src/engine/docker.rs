@@ -10,8 +10,8 @@ use bollard::query_parameters as q;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::{
-    BoxStream, ContainerCreateBody, ContainerEvent, ContainerInfo, ContainerState,
-    EndpointSettings, Engine, EngineError, ErrorKind, LogChunk, LogOptions, LogSource,
+    BoxStream, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo, ContainerState,
+    EndpointSettings, Engine, EngineError, ErrorKind, ImageInfo, LogChunk, LogOptions, LogSource,
     NetworkCreateRequest, NetworkInfo, PortInfo, PullProgress, Result, VolumeCreateRequest,
     VolumeInfo,
 };
@@ -286,7 +286,8 @@ impl Engine for Docker {
             tag: Some(tag),
             ..Default::default()
         };
-        let mut stream = self.streams.create_image(Some(opts), None, None);
+        let creds = super::auth::credentials(reference);
+        let mut stream = self.streams.create_image(Some(opts), None, creds);
         while let Some(item) = stream.next().await {
             let info = item.map_err(map_err)?;
             if let Some(err) = info.error_detail.and_then(|d| d.message) {
@@ -309,6 +310,116 @@ impl Engine for Docker {
             .await
             .map(|_| ())
             .map_err(map_err)
+    }
+
+    async fn image_info(&self, reference: &str) -> Result<Option<ImageInfo>> {
+        match self.client.inspect_image(reference).await {
+            Ok(i) => Ok(Some(ImageInfo {
+                id: i.id.unwrap_or_default(),
+                tags: i.repo_tags.unwrap_or_default(),
+                created: i.created.unwrap_or_default(),
+                last_tagged: i
+                    .metadata
+                    .and_then(|m| m.last_tag_time)
+                    .filter(|t| !t.starts_with("0001-"))
+                    .unwrap_or_default(),
+                size: i.size.unwrap_or(0),
+                platform: format!(
+                    "{}/{}",
+                    i.os.unwrap_or_default(),
+                    i.architecture.unwrap_or_default()
+                ),
+                labels: sorted(i.config.and_then(|c| c.labels)),
+            })),
+            Err(e) => match map_err(e) {
+                e if e.kind == ErrorKind::NotFound => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+
+    async fn build_image(
+        &self,
+        r: BuildRequest,
+        context: Vec<u8>,
+        output: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<String> {
+        let opts = q::BuildImageOptions {
+            dockerfile: r.dockerfile,
+            t: Some(r.tag),
+            extrahosts: (!r.extra_hosts.is_empty()).then(|| r.extra_hosts.join(",")),
+            nocache: r.no_cache,
+            cachefrom: (!r.cache_from.is_empty()).then_some(r.cache_from),
+            pull: r.pull.then(|| "1".to_string()),
+            rm: true,
+            forcerm: true,
+            buildargs: (!r.args.is_empty()).then(|| r.args.into_iter().collect()),
+            shmsize: (r.shm_size > 0).then_some(r.shm_size as i32),
+            labels: (!r.labels.is_empty()).then(|| r.labels.into_iter().collect()),
+            networkmode: (!r.network.is_empty()).then_some(r.network),
+            target: r.target,
+            version: q::BuilderVersion::BuilderV1,
+            ..Default::default()
+        };
+        let mut stream =
+            self.streams
+                .build_image(opts, None, Some(bollard::body_full(context.into())));
+        let mut id = String::new();
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(map_err)?;
+            if let Some(msg) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::new(ErrorKind::Other, msg.trim().to_string()));
+            }
+            if let Some(text) = info.stream {
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    output(line);
+                }
+            }
+            if let Some(aux_id) = info.aux.and_then(|a| a.id) {
+                id = aux_id;
+            }
+        }
+        Ok(id)
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
+        let (repo, tag) = split_reference(target);
+        let opts = q::TagImageOptions {
+            repo: Some(repo),
+            tag: Some(tag),
+        };
+        self.client
+            .tag_image(source, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn push_image(
+        &self,
+        reference: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> Result<()> {
+        let (image, tag) = split_reference(reference);
+        let opts = q::PushImageOptions {
+            tag: Some(tag),
+            ..Default::default()
+        };
+        let creds = super::auth::credentials(reference);
+        let mut stream = self.streams.push_image(&image, Some(opts), creds);
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(map_err)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::new(ErrorKind::Other, err));
+            }
+            let detail = info.progress_detail.unwrap_or_default();
+            progress(PullProgress {
+                layer: String::new(),
+                status: info.status.unwrap_or_default(),
+                current: detail.current.unwrap_or(0).max(0) as u64,
+                total: detail.total.unwrap_or(0).max(0) as u64,
+            });
+        }
+        Ok(())
     }
 
     async fn create_network(&self, spec: NetworkCreateRequest) -> Result<String> {

@@ -1,6 +1,7 @@
 //! The Docker Engine behind a small trait: what planning, executing and waiting need, in rcompose's
 //! own light types. `docker.rs` implements it with bollard; it is the only place bollard is called.
 
+pub mod auth;
 pub mod docker;
 
 use std::collections::BTreeMap;
@@ -195,6 +196,38 @@ pub struct LogChunk {
     pub text: Vec<u8>,
 }
 
+/// An image the engine has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub id: String,
+    pub tags: Vec<String>,
+    /// RFC 3339.
+    pub created: String,
+    /// When it was last tagged (pulled or built), RFC 3339; empty when unknown.
+    pub last_tagged: String,
+    pub size: i64,
+    pub labels: BTreeMap<String, String>,
+    /// `linux/amd64`.
+    pub platform: String,
+}
+
+/// An image build through the engine's classic builder (API 1.41).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildRequest {
+    /// The Dockerfile's name inside the context tar.
+    pub dockerfile: String,
+    pub tag: String,
+    pub args: BTreeMap<String, String>,
+    pub target: String,
+    pub labels: BTreeMap<String, String>,
+    pub cache_from: Vec<String>,
+    pub network: String,
+    pub extra_hosts: Vec<String>,
+    pub shm_size: i64,
+    pub no_cache: bool,
+    pub pull: bool,
+}
+
 /// Progress of an image pull, one layer at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullProgress {
@@ -241,6 +274,21 @@ pub trait Engine: Send + Sync {
         progress: &(dyn Fn(PullProgress) + Send + Sync),
     ) -> impl Future<Output = Result<()>> + Send;
     fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
+    fn image_info(&self, reference: &str)
+    -> impl Future<Output = Result<Option<ImageInfo>>> + Send;
+    /// Builds from a context tar; `output` gets the builder's lines. Returns the image ID.
+    fn build_image(
+        &self,
+        request: BuildRequest,
+        context: Vec<u8>,
+        output: &(dyn Fn(&str) + Send + Sync),
+    ) -> impl Future<Output = Result<String>> + Send;
+    fn tag_image(&self, source: &str, target: &str) -> impl Future<Output = Result<()>> + Send;
+    fn push_image(
+        &self,
+        reference: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> impl Future<Output = Result<()>> + Send;
 
     fn create_network(
         &self,

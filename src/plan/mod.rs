@@ -18,6 +18,17 @@ pub enum Op {
     PullImage {
         image: String,
     },
+    /// Builds from a context folder (made into a tar when the step runs).
+    BuildImage {
+        spec: Box<crate::build::BuildSpec>,
+    },
+    TagImage {
+        source: String,
+        target: String,
+    },
+    PushImage {
+        image: String,
+    },
     RemoveImage {
         image: String,
     },
@@ -96,7 +107,11 @@ impl Op {
     /// What the progress display calls the object: `Container p-web-1`, `Network p_default`.
     pub fn resource(&self) -> String {
         match self {
-            Op::PullImage { image } | Op::RemoveImage { image } => format!("Image {image}"),
+            Op::PullImage { image } | Op::RemoveImage { image } | Op::PushImage { image } => {
+                format!("Image {image}")
+            }
+            Op::BuildImage { spec } => format!("Image {}", spec.request.tag),
+            Op::TagImage { target, .. } => format!("Image {target}"),
             Op::CreateNetwork { spec } => format!("Network {}", spec.name),
             Op::RemoveNetwork { name } => format!("Network {name}"),
             Op::CreateVolume { spec } => {
@@ -126,6 +141,9 @@ impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Op::PullImage { image } => write!(f, "pull image {image}"),
+            Op::BuildImage { spec } => write!(f, "build image {}", spec.request.tag),
+            Op::TagImage { source, target } => write!(f, "tag image {source} as {target}"),
+            Op::PushImage { image } => write!(f, "push image {image}"),
             Op::RemoveImage { image } => write!(f, "remove image {image}"),
             Op::CreateNetwork { spec } => write!(f, "create network {}", spec.name),
             Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
@@ -342,12 +360,93 @@ pub fn replicas(svc: &Service, scale: Option<u32>) -> u32 {
     }
 }
 
-/// The images to pull before planning `up` (their IDs label the containers).
+/// When `up` builds images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Build {
+    /// Those that are missing, and those with `pull_policy: build`.
+    #[default]
+    Missing,
+    /// Every service with a `build` section (`--build`, `rcompose build`).
+    Always,
+    /// None (`--no-build`).
+    Never,
+}
+
+/// The builds `up` or `build` runs: one step per distinct build (tagged for every service that
+/// shares it), each after the builds whose images it starts `FROM`.
+pub fn builds(
+    project: &Project,
+    observed: &Observed,
+    scope: &BTreeSet<String>,
+    when: Build,
+    overrides: &crate::build::Overrides,
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let wanted: BTreeSet<String> = scope
+        .iter()
+        .filter(|name| {
+            let svc = &project.services[*name];
+            let missing =
+                !observed
+                    .images
+                    .contains_key(&spec::image_name(&project.name, name, svc));
+            svc.build.is_some()
+                && match when {
+                    Build::Always => true,
+                    Build::Never => false,
+                    Build::Missing => missing || svc.pull_policy == "build",
+                }
+        })
+        .cloned()
+        .collect();
+    let ordered =
+        crate::build::ordered(project, &wanted, overrides).map_err(|m| error(None, m, None))?;
+    let mut steps: Vec<usize> = Vec::new();
+    for crate::build::OrderedBuild {
+        spec: s,
+        services: names,
+        needs: deps,
+    } in ordered
+    {
+        let source = s.request.tag.clone();
+        let tags = s.extra_tags.clone();
+        let reason = if names.len() > 1 {
+            format!("for {}", names.join(", "))
+        } else {
+            String::new()
+        };
+        let deps: Vec<usize> = deps.iter().map(|&d| steps[d]).collect();
+        let built = plan.add(
+            Op::BuildImage { spec: Box::new(s) },
+            Some(&names[0]),
+            deps,
+            &reason,
+        );
+        let mut last = built;
+        for target in tags {
+            last = plan.add(
+                Op::TagImage {
+                    source: source.clone(),
+                    target,
+                },
+                Some(&names[0]),
+                vec![built],
+                "",
+            );
+        }
+        steps.push(last);
+    }
+    Ok(plan)
+}
+
+/// The images to pull before planning `up` (their IDs label the containers); images that are
+/// built (`built`) are not pulled.
 pub fn pulls(
     project: &Project,
     observed: &Observed,
     scope: &BTreeSet<String>,
     policy: Pull,
+    build: Build,
 ) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let mut seen = BTreeSet::new();
@@ -355,11 +454,14 @@ pub fn pulls(
         let svc = &project.services[name];
         let image = spec::image_name(&project.name, name, svc);
         let present = observed.images.contains_key(&image);
+        let stale = observed
+            .images
+            .get(&image)
+            .is_some_and(|i| older_than_policy(&i.last_tagged, &svc.pull_policy));
         let policy = match svc.pull_policy.as_str() {
             "always" => Pull::Always,
-            "never" => Pull::Never,
-            "build" => Pull::Never,
-            "" => policy,
+            "never" | "build" => Pull::Never,
+            _ if stale => Pull::Always,
             _ => policy,
         };
         let want = match policy {
@@ -367,12 +469,19 @@ pub fn pulls(
             Pull::Missing => !present,
             Pull::Never => false,
         };
+        if svc.build.is_some() && build != Build::Never {
+            // built, not pulled (unless an image to pull is named and policy says so)
+            let pull_anyway = svc.pull_policy == "always" && !svc.image.is_empty();
+            if !pull_anyway {
+                continue;
+            }
+        }
         if !present && (!want || svc.build.is_some() && svc.image.is_empty()) {
             if svc.build.is_some() {
                 return Err(error(
                     Some(name),
-                    format!("image `{image}` must be built first"),
-                    Some("run `docker compose build` (building arrives in rcompose with the images issue)".into()),
+                    format!("image `{image}` is not on the engine and --no-build was given"),
+                    Some("build it (`rcompose build`) or drop --no-build".into()),
                 ));
             }
             return Err(error(
@@ -391,6 +500,56 @@ pub fn pulls(
         }
     }
     Ok(plan)
+}
+
+/// `pull_policy: daily|weekly|every_<duration>`: was the image last pulled longer ago than that?
+fn older_than_policy(last_tagged: &str, policy: &str) -> bool {
+    let interval = match policy {
+        "daily" => 86_400,
+        "weekly" => 7 * 86_400,
+        p => match p
+            .strip_prefix("every_")
+            .and_then(crate::model::Duration::parse)
+        {
+            Some(d) => d.0 / 1_000_000_000,
+            None => return false,
+        },
+    };
+    let Some(then) = rfc3339_seconds(last_tagged) else {
+        // the engine does not know when: pull
+        return true;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    now - then > interval
+}
+
+/// `2026-11-25T14:11:01.123Z` → seconds since the epoch (UTC offsets `Z` or `+hh:mm`).
+pub fn rfc3339_seconds(t: &str) -> Option<i64> {
+    let (date, rest) = t.split_once('T')?;
+    let mut d = date.split('-').map(|x| x.parse::<i64>());
+    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let time: String = rest.chars().take(8).collect();
+    let mut tp = time.split(':').map(|x| x.parse::<i64>());
+    let (hh, mm, ss) = (tp.next()?.ok()?, tp.next()?.ok()?, tp.next()?.ok()?);
+    let offset = match rest.rfind(['+', '-']).filter(|&i| i >= 8) {
+        Some(i) => {
+            let sign = if rest[i..].starts_with('-') { -1 } else { 1 };
+            let mut o = rest[i + 1..].split(':').map(|x| x.parse::<i64>());
+            sign * (o.next()?.ok()? * 3600 + o.next().and_then(Result::ok).unwrap_or(0) * 60)
+        }
+        None => 0,
+    };
+    // days from the civil date (Howard Hinnant's algorithm)
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some(days * 86400 + hh * 3600 + mm * 60 + ss - offset)
 }
 
 /// What the dependents of a service wait for, by container.
@@ -620,7 +779,11 @@ fn plan_service(
         ));
     }
     let image = spec::image_name(&project.name, name, svc);
-    let image_id = observed.images.get(&image).cloned().unwrap_or_default();
+    let image_id = observed
+        .images
+        .get(&image)
+        .map(|i| i.id.clone())
+        .unwrap_or_default();
     let config_hash = hash::service(svc);
     let existing = observed.service_containers(name);
 
