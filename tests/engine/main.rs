@@ -11,6 +11,7 @@ mod images;
 mod interop;
 mod keys;
 mod lifecycle;
+mod webapp;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
