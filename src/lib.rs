@@ -12,6 +12,7 @@ pub mod observe;
 pub mod plan;
 pub mod progress;
 pub mod render;
+pub mod term;
 
 pub use load::{Loaded, Options, load};
 pub use model::Project;

@@ -157,12 +157,17 @@ fn write_json(out: &mut String, v: &Value, style: JsonStyle, depth: usize) {
 /// A table as Docker's CLI prints them (Go's tabwriter: each column but the last padded to its
 /// widest cell plus 3 spaces, at least `min_width` wide: 10 for lists, 20 for `config`'s).
 pub fn table(rows: &[Vec<String>], min_width: usize) -> String {
+    table_padded(rows, min_width, 3)
+}
+
+/// [`table`] with another padding (`top` uses Go's tabwriter with 2, at least 4 wide).
+pub fn table_padded(rows: &[Vec<String>], min_width: usize, padding: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count() + 3)
+                .map(|s| s.chars().count() + padding)
                 .max()
                 .unwrap_or(0)
                 .max(min_width)

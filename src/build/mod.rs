@@ -1,6 +1,6 @@
 //! Building images, pure: a service's build as the engine's classic builder takes it (API 1.41),
 //! which services share one build, and the order (a service whose Dockerfile starts `FROM`
-//! another service's image, or that depends on a built service, builds after it). The context
+//! another service's image builds after it; the others in parallel). The context
 //! tar is made in `context.rs` when the build runs.
 
 pub mod context;
@@ -111,9 +111,37 @@ pub fn spec(
             shm_size: b.shm_size.0,
             no_cache: b.no_cache || overrides.no_cache,
             pull: b.pull || overrides.pull,
+            platform: b
+                .platforms
+                .first()
+                .cloned()
+                .unwrap_or_else(|| svc.platform.clone()),
         },
         extra_tags: b.tags.clone(),
     })
+}
+
+/// The `build` keys of `service` that the classic builder has no parameter for, as warnings.
+pub fn ignored(service: &str, svc: &Service) -> Vec<String> {
+    let Some(b) = &svc.build else {
+        return Vec::new();
+    };
+    [
+        (!b.ulimits.is_empty(), "ulimits"),
+        (!b.cache_to.is_empty(), "cache_to"),
+        (!b.entitlements.is_empty(), "entitlements"),
+        (!b.provenance.is_empty(), "provenance"),
+        (!b.sbom.is_empty(), "sbom"),
+        (!b.isolation.is_empty(), "isolation"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, key)| {
+        format!(
+            "service `{service}`: `build.{key}` is ignored: the engine's classic builder (API 1.41) has no such option"
+        )
+    })
+    .collect()
 }
 
 /// The images a Dockerfile builds `FROM` (variables left as written).
@@ -129,6 +157,62 @@ pub fn from_images(dockerfile: &str) -> Vec<String> {
                 .map(str::to_string)
         })
         .collect()
+}
+
+/// The stage names a Dockerfile declares (`FROM image AS name`), lowercased as the builder does.
+pub fn stages(dockerfile: &str) -> Vec<String> {
+    dockerfile
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.len() > 5 && l[..5].eq_ignore_ascii_case("from "))
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let i = words.iter().position(|w| w.eq_ignore_ascii_case("as"))?;
+            words.get(i + 1).map(|w| w.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// What can be known before anything is sent: the context is a folder, the Dockerfile is there,
+/// and the `target` is one of its stages. The message names the service and the file.
+pub fn check_sources(service: &str, spec: &BuildSpec) -> Result<(), String> {
+    if !spec.context.is_dir() {
+        return Err(format!(
+            "service `{service}`: build context {} is not a folder",
+            spec.context.display()
+        ));
+    }
+    let text = match &spec.dockerfile {
+        DockerfileSource::Inline(t) => t.clone(),
+        DockerfileSource::Path(p) => {
+            let path = spec.context.join(p);
+            std::fs::read_to_string(&path).map_err(|e| {
+                format!(
+                    "service `{service}`: cannot read the Dockerfile {}: {}",
+                    path.display(),
+                    match e.kind() {
+                        std::io::ErrorKind::NotFound => "no such file".to_string(),
+                        _ => e.to_string(),
+                    }
+                )
+            })?
+        }
+    };
+    let target = &spec.request.target;
+    if !target.is_empty() {
+        let all = stages(&text);
+        if !all.contains(&target.to_ascii_lowercase()) {
+            let known = if all.is_empty() {
+                "it names no stages (`FROM image AS name`)".to_string()
+            } else {
+                format!("its stages are {}", all.join(", "))
+            };
+            return Err(format!(
+                "service `{service}`: build target `{target}` is not a stage of the Dockerfile; {known}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The Dockerfile text of a spec, for [`from_images`] (empty when unreadable).
@@ -164,6 +248,7 @@ pub fn ordered(
             continue;
         }
         let mut s = spec(project, name, svc, overrides)?;
+        check_sources(name, &s)?;
         // the same build under another name is one build with another tag
         let same = builds.iter_mut().find(|(other, _)| {
             let mut a = other.request.clone();
@@ -185,8 +270,9 @@ pub fn ordered(
             None => builds.push((s, vec![name.clone()])),
         }
     }
-    // what each build needs: builds of the images its Dockerfile starts from, and of the
-    // services it depends on
+    // what each build needs: builds of the images its Dockerfile starts from; where a `FROM`
+    // names its image through a variable, the builds of the services it depends on too.
+    // Otherwise builds run in parallel: ordering them by depends_on costs minutes.
     let produced: BTreeMap<String, usize> = builds
         .iter()
         .enumerate()
@@ -200,7 +286,9 @@ pub fn ordered(
         .iter()
         .enumerate()
         .map(|(i, (s, names))| {
-            let mut n: BTreeSet<usize> = from_images(&dockerfile_text(s))
+            let froms = from_images(&dockerfile_text(s));
+            let opaque = froms.iter().any(|f| f.contains('$'));
+            let mut n: BTreeSet<usize> = froms
                 .iter()
                 .filter_map(|img| {
                     produced
@@ -209,7 +297,7 @@ pub fn ordered(
                         .copied()
                 })
                 .collect();
-            for name in names {
+            for name in names.iter().filter(|_| opaque) {
                 for dep in project.services[name].depends_on.keys() {
                     if let Some(svc) = project.services.get(dep) {
                         let img = image_name(&project.name, dep, svc);
@@ -253,7 +341,8 @@ mod tests {
     use super::*;
 
     fn project(yaml: &str) -> Project {
-        let mut o = crate::load::Options::new("/tmp/p");
+        // a folder that exists: `ordered` checks that contexts are folders
+        let mut o = crate::load::Options::new(std::env::temp_dir());
         o.files = vec!["-".into()];
         o.stdin = Some(yaml.to_string());
         o.project_name = Some("p".into());
@@ -310,6 +399,48 @@ mod tests {
                 r#"p-app ["p-worker"] ["app", "worker"] [0]"#
             ]
         );
+    }
+
+    #[test]
+    fn stages_and_ignored_keys() {
+        assert_eq!(
+            stages("FROM a AS Base\nfrom --platform=x b as final\nFROM c\n"),
+            vec!["base", "final"]
+        );
+        let p = project(
+            "services:\n  app:\n    build:\n      context: .\n      ulimits: {nofile: 10}\n      cache_to: [x]\n",
+        );
+        let w = ignored("app", &p.services["app"]);
+        assert_eq!(w.len(), 2);
+        assert!(w[0].contains("`build.ulimits` is ignored"), "{w:?}");
+        assert!(w[1].contains("`build.cache_to` is ignored"), "{w:?}");
+    }
+
+    #[test]
+    fn sources_are_checked_before_sending() {
+        let dir = std::env::temp_dir().join(format!("rcompose-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("Dockerfile"), "FROM x AS base\n").unwrap();
+        let p = project("services:\n  app:\n    build: .\n");
+        let mut s = spec(&p, "app", &p.services["app"], &Overrides::default()).unwrap();
+        s.context = dir.clone();
+        assert_eq!(check_sources("app", &s), Ok(()));
+        s.request.target = "nope".into();
+        let e = check_sources("app", &s).unwrap_err();
+        assert!(
+            e.contains("`nope` is not a stage") && e.contains("base"),
+            "{e}"
+        );
+        s.dockerfile = DockerfileSource::Path("Other".into());
+        let e = check_sources("app", &s).unwrap_err();
+        assert!(
+            e.contains("cannot read the Dockerfile") && e.contains("no such file"),
+            "{e}"
+        );
+        s.context = dir.join("nothing");
+        let e = check_sources("app", &s).unwrap_err();
+        assert!(e.contains("is not a folder"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

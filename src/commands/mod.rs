@@ -1,26 +1,36 @@
 //! One module per subcommand; this one parses the command line, builds the load options from
 //! flags and environment, runs the command and turns its outcome into an exit code.
 
+pub mod attach;
 pub mod build;
 pub mod completion;
 pub mod config;
+pub mod cp;
 pub mod create;
 pub mod down;
+pub mod events;
+pub mod exec;
 pub mod graph;
 pub mod images;
 pub mod kill;
+pub mod logs;
 pub mod ls;
 pub mod pause;
+pub mod port;
 pub mod ps;
 pub mod pull;
 pub mod push;
 pub mod restart;
 pub mod rm;
+pub mod run;
 pub mod scale;
 pub mod start;
+pub mod stats;
 pub mod stop;
+pub mod top;
 pub mod unpause;
 pub mod up;
+pub mod version;
 pub mod wait;
 
 use std::io::{Read, Write};
@@ -97,6 +107,16 @@ pub fn run() -> i32 {
         Command::Pull(args) => block_on(pull::run(g, args)),
         Command::Push(args) => block_on(push::run(g, args)),
         Command::Images(args) => block_on(images::run(g, args)),
+        Command::Logs(args) => block_on(logs::run(g, args)),
+        Command::Exec(args) => block_on(exec::run(g, args)),
+        Command::Run(args) => block_on(run::run(g, args)),
+        Command::Cp(args) => block_on(cp::run(g, args)),
+        Command::Top(args) => block_on(top::run(g, args)),
+        Command::Port(args) => block_on(port::run(g, args)),
+        Command::Events(args) => block_on(events::run(g, args)),
+        Command::Attach(args) => block_on(attach::run(g, args)),
+        Command::Stats(args) => block_on(stats::run(g, args)),
+        Command::Version(args) => version::run(args),
     };
     match result {
         Ok(()) => 0,
@@ -326,8 +346,13 @@ pub fn warn(loaded: &load::Loaded) {
 
 /// Writes to stdout; a closed pipe is not an error.
 pub fn print(text: &str) -> Result<(), Failure> {
+    print_bytes(text.as_bytes())
+}
+
+/// Writes bytes to stdout; a closed pipe is not an error.
+pub fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::Other(format!("cannot write output: {e}"))),
@@ -359,4 +384,59 @@ pub async fn lifecycle(
     let plan = crate::plan::per_container(&containers, dependents_first, op);
     let progress = progress(global);
     execute(&engine, target.name(), &plan, global, progress.as_ref()).await
+}
+
+/// The container of `service` a command acts on: replica `index` (default: the lowest number)
+/// of the running ones (`running_only`), one-offs aside unless `oneoff`. The errors say which
+/// of service, container and index is missing.
+pub fn one_container<'a>(
+    all: &'a [crate::engine::ContainerInfo],
+    target: &Target,
+    service: &str,
+    index: Option<u32>,
+    running_only: bool,
+    oneoff: bool,
+) -> Result<&'a crate::engine::ContainerInfo, Failure> {
+    let services = [service.to_string()];
+    let mut mine: Vec<&crate::engine::ContainerInfo> = select(all, target, &services)?
+        .into_iter()
+        .filter(|c| oneoff || !c.is_oneoff())
+        .collect();
+    if target.model().is_none() && mine.is_empty() {
+        return Err(Failure::Other(format!(
+            "no such service: {service} (project {} has no container of it)",
+            target.name()
+        )));
+    }
+    mine.sort_by_key(|c| (c.is_oneoff(), c.number()));
+    let (running, stopped): (Vec<_>, Vec<_>) = mine.iter().partition(|c| c.is_running());
+    let pool = if running_only { &running } else { &mine };
+    match index {
+        Some(i) => pool
+            .iter()
+            .find(|c| c.number() == i)
+            .copied()
+            .ok_or_else(|| {
+                let numbers: Vec<String> = pool.iter().map(|c| c.number().to_string()).collect();
+                Failure::Other(if numbers.is_empty() {
+                    format!(
+                        "service {service} has no {}container",
+                        if running_only { "running " } else { "" }
+                    )
+                } else {
+                    format!(
+                        "service {service} has no {}container with index {i} (it has {})",
+                        if running_only { "running " } else { "" },
+                        numbers.join(", ")
+                    )
+                })
+            }),
+        None => pool.first().copied().ok_or_else(|| {
+            Failure::Other(if stopped.is_empty() {
+                format!("service {service} has no container: `rcompose up {service}` creates it")
+            } else {
+                format!("service {service} is not running: `rcompose start {service}` starts it")
+            })
+        }),
+    }
 }

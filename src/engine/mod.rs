@@ -166,6 +166,8 @@ pub struct ContainerState {
     pub health: String,
     pub exit_code: i64,
     pub labels: BTreeMap<String, String>,
+    /// Whether it was created with a TTY.
+    pub tty: bool,
 }
 
 /// A container event from the engine's event stream.
@@ -226,6 +228,8 @@ pub struct BuildRequest {
     pub shm_size: i64,
     pub no_cache: bool,
     pub pull: bool,
+    /// `os/arch`, or empty for the engine's own.
+    pub platform: String,
 }
 
 /// Progress of an image pull, one layer at a time.
@@ -247,6 +251,66 @@ pub struct LogOptions {
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub timestamps: bool,
+}
+
+/// A process to run in a running container (`exec`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecRequest {
+    pub cmd: Vec<String>,
+    /// `KEY=value`.
+    pub env: Vec<String>,
+    pub user: String,
+    pub workdir: String,
+    pub privileged: bool,
+    pub tty: bool,
+    /// Keep stdin open and send ours.
+    pub stdin: bool,
+}
+
+/// An attached process (exec or attach): its output, and its stdin.
+pub struct Session {
+    pub output: BoxStream<'static, Result<LogChunk>>,
+    pub input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+/// A path in a container (`HEAD /containers/{id}/archive`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathStat {
+    pub name: String,
+    pub size: i64,
+    pub is_dir: bool,
+    /// Where a symbolic link points (empty otherwise).
+    pub link_target: String,
+}
+
+/// `ps` in a container: the column titles and one row per process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Processes {
+    pub titles: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One sample of a container's resource use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsSample {
+    pub cpu_percent: f64,
+    pub mem_usage: u64,
+    pub mem_limit: u64,
+    pub net_rx: u64,
+    pub net_tx: u64,
+    pub block_read: u64,
+    pub block_write: u64,
+    pub pids: u64,
+}
+
+/// Any engine event (`events`): type, action, the actor's ID and attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineEvent {
+    pub kind: String,
+    pub action: String,
+    pub id: String,
+    pub attributes: BTreeMap<String, String>,
+    pub time_nano: i64,
 }
 
 /// The engine calls rcompose makes. Each method is one API call (streams excepted).
@@ -344,4 +408,71 @@ pub trait Engine: Send + Sync {
     /// The project's container events, from now on.
     fn events(&self, project: &str) -> BoxStream<'static, Result<ContainerEvent>>;
     fn logs(&self, container: &str, options: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
+}
+
+/// The calls of the everyday commands (exec, attach, cp, top, stats, events): sessions and
+/// archives, apart from [`Engine`] so that the executor's fake engine need not have them.
+pub trait Interactive: Engine {
+    /// Creates an exec instance; returns its ID.
+    fn create_exec(
+        &self,
+        container: &str,
+        request: ExecRequest,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// Starts an exec: attached (its session), or detached (`None`).
+    fn start_exec(
+        &self,
+        id: &str,
+        tty: bool,
+        detach: bool,
+    ) -> impl Future<Output = Result<Option<Session>>> + Send;
+    fn resize_exec(
+        &self,
+        id: &str,
+        width: u16,
+        height: u16,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The exit code of a finished exec (`None` while it runs).
+    fn exec_exit_code(&self, id: &str) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// Attaches to a container's stdio (`logs`: from the start of its output).
+    fn attach(
+        &self,
+        container: &str,
+        stdin: bool,
+        logs: bool,
+        detach_keys: &str,
+    ) -> impl Future<Output = Result<Session>> + Send;
+    fn resize_container(
+        &self,
+        container: &str,
+        width: u16,
+        height: u16,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// What `path` is in the container (`None`: it does not exist).
+    fn path_stat(
+        &self,
+        container: &str,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<PathStat>>> + Send;
+    /// `path` in the container as a tar stream.
+    fn download(&self, container: &str, path: &str) -> BoxStream<'static, Result<Vec<u8>>>;
+    /// Extracts a tar into folder `path` of the container (`copy_uid_gid`: keep the tar's owners).
+    fn upload_archive(
+        &self,
+        container: &str,
+        path: &str,
+        tar: Vec<u8>,
+        copy_uid_gid: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn top(&self, container: &str, ps_args: &str)
+    -> impl Future<Output = Result<Processes>> + Send;
+    /// Resource samples, about one a second (one only when `!stream`).
+    fn stats(&self, container: &str, stream: bool) -> BoxStream<'static, Result<StatsSample>>;
+    /// The project's events of every type (containers, networks, volumes, images...).
+    fn all_events(
+        &self,
+        project: &str,
+        since: Option<String>,
+        until: Option<String>,
+    ) -> BoxStream<'static, Result<EngineEvent>>;
 }

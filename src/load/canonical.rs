@@ -408,7 +408,7 @@ pub struct ShortVolume {
 }
 
 impl ShortVolume {
-    fn to_node(&self, span: &Span) -> Node {
+    pub fn to_node(&self, span: &Span) -> Node {
         let s = |v: &str| Node::str(v, span.clone());
         let mut e = vec![("type", s(self.kind))];
         if !self.source.is_empty() {
@@ -597,7 +597,7 @@ pub struct ShortPort {
 }
 
 impl ShortPort {
-    fn to_node(&self, span: &Span) -> Node {
+    pub fn to_node(&self, span: &Span) -> Node {
         let s = |v: &str| Node::str(v, span.clone());
         let mut e = vec![("mode", s("ingress"))];
         if !self.host_ip.is_empty() {

@@ -401,6 +401,10 @@ pub fn builds(
         .collect();
     let ordered =
         crate::build::ordered(project, &wanted, overrides).map_err(|m| error(None, m, None))?;
+    for name in &wanted {
+        let mut w = crate::build::ignored(name, &project.services[name]);
+        plan.warnings.append(&mut w);
+    }
     let mut steps: Vec<usize> = Vec::new();
     for crate::build::OrderedBuild {
         spec: s,
@@ -566,20 +570,18 @@ struct Gates {
     replaced: BTreeSet<String>,
 }
 
-/// The plan of `up` (and `create` with `no_start`).
-pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Plan, PlanError> {
-    let mut plan = Plan::default();
-    let scope = services_in_scope(project, &opts.services, opts.no_deps);
-    for s in &opts.services {
-        if !project.services.contains_key(s) {
-            return Err(error(None, format!("no such service: {s}"), None));
-        }
-    }
-
+/// The steps creating the missing networks and volumes the services in `scope` use (external
+/// ones must exist); returns them, for the containers to wait on.
+fn infra(
+    project: &Project,
+    observed: &Observed,
+    scope: &BTreeSet<String>,
+    plan: &mut Plan,
+) -> Result<Vec<usize>, PlanError> {
     // networks and volumes the services in scope use
     let mut net_keys = BTreeSet::new();
     let mut vol_keys = BTreeSet::new();
-    for name in &scope {
+    for name in scope {
         let svc = &project.services[name];
         if svc.network_mode.is_empty() {
             net_keys.extend(svc.networks.keys().cloned());
@@ -679,6 +681,21 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         }
     }
 
+    Ok(infra)
+}
+
+/// The plan of `up` (and `create` with `no_start`).
+pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let scope = services_in_scope(project, &opts.services, opts.no_deps);
+    for s in &opts.services {
+        if !project.services.contains_key(s) {
+            return Err(error(None, format!("no such service: {s}"), None));
+        }
+    }
+
+    let infra = infra(project, observed, &scope, &mut plan)?;
+
     // containers, dependencies first
     let graph = crate::graph::Graph::new(project).map_err(|e| error(None, e.message, None))?;
     let order: Vec<String> = graph
@@ -750,6 +767,102 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
             "found orphan containers ({}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up",
             names.join(", ")
         ));
+    }
+    Ok(plan)
+}
+
+/// A one-off container of `rcompose run`: the service as the command line changed it, its
+/// name and slug.
+#[derive(Debug, Clone)]
+pub struct OneOff {
+    pub service: String,
+    pub svc: Service,
+    pub name: String,
+    /// 64 hex characters; the name ends with its first 12.
+    pub slug: String,
+    /// Wait for the dependencies' conditions (not with `--no-deps`).
+    pub wait_for_deps: bool,
+    pub env_files: Vec<String>,
+    /// Keep the service's network aliases (`--use-aliases`); otherwise it has none.
+    pub use_aliases: bool,
+}
+
+/// The plan of `run` once its dependencies are up: the networks and volumes the service uses,
+/// waits for the dependencies' conditions, and the one-off container, created (the command
+/// attaches to it and starts it).
+pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let scope = BTreeSet::from([o.service.clone()]);
+    let mut deps = infra(project, observed, &scope, &mut plan)?;
+    if o.wait_for_deps {
+        for (dep, d) in &o.svc.depends_on {
+            let op = |name: String| match d.condition.as_str() {
+                "service_healthy" => Some(Op::WaitHealthy { name }),
+                "service_completed_successfully" => Some(Op::WaitCompleted { name }),
+                _ => None,
+            };
+            for c in observed.service_containers(dep) {
+                if let Some(op) = op(c.name.clone()) {
+                    let reason = format!("{} depends on {dep}: {}", o.service, d.condition);
+                    let i = plan.add(op, Some(dep), vec![], &reason);
+                    plan.steps[i].optional = !d.required;
+                    deps.push(i);
+                }
+            }
+        }
+    }
+    let image = spec::image_name(&project.name, &o.service, &o.svc);
+    let image_id = observed
+        .images
+        .get(&image)
+        .map(|i| i.id.clone())
+        .unwrap_or_default();
+    let none = BTreeMap::new();
+    let ctx = spec::Context {
+        project,
+        api_version: &observed.api_version,
+        image_id: &image_id,
+        env_files: &o.env_files,
+        inherited_volumes: &none,
+    };
+    let hash = hash::service(&o.svc);
+    create_steps(
+        &mut plan, &ctx, &o.service, &o.svc, 1, &hash, &o.name, &deps, "one-off", None,
+    );
+    // a one-off is told apart by its labels: no number, `oneoff=True`, and its slug
+    for step in &mut plan.steps {
+        if let Op::CreateContainer { spec, .. } = &mut step.op
+            && let Some(labels) = spec.body.labels.as_mut()
+        {
+            use crate::engine::labels as l;
+            labels.remove(l::NUMBER);
+            labels.insert(l::ONEOFF.into(), "True".into());
+            labels.insert(l::SLUG.into(), o.slug.clone());
+        }
+        if let Op::CreateContainer { spec, .. } = &mut step.op
+            && o.svc.stdin_open
+        {
+            // the end of our stdin ends the container's
+            spec.body.attach_stdin = Some(true);
+            spec.body.stdin_once = Some(true);
+        }
+        if o.use_aliases {
+            continue;
+        }
+        match &mut step.op {
+            Op::CreateContainer { spec, .. } => {
+                let endpoints = spec
+                    .body
+                    .networking_config
+                    .as_mut()
+                    .and_then(|n| n.endpoints_config.as_mut());
+                for e in endpoints.into_iter().flat_map(|m| m.values_mut()) {
+                    e.aliases = None;
+                }
+            }
+            Op::ConnectNetwork { endpoint, .. } => endpoint.aliases = None,
+            _ => {}
+        }
     }
     Ok(plan)
 }

@@ -90,12 +90,16 @@ pub fn renderer(mode: Mode, color: bool) -> Box<dyn Progress> {
     }
 }
 
-/// Nothing at all.
+/// No progress; warnings still reach stderr, as in Compose.
 pub struct Quiet;
 
 impl Progress for Quiet {
     fn event(&self, _: Event) {}
-    fn message(&self, _: &str) {}
+    fn message(&self, text: &str) {
+        if text.starts_with("warning:") {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
+    }
 }
 
 /// A line per event: ` Container p-web-1  Started`.

@@ -344,3 +344,62 @@ fn no_build_refuses_and_down_rmi_local_removes_built_images() {
     );
     assert!(image_id(IMAGE).is_some(), "the pulled one stays");
 }
+
+#[test]
+fn bad_builds_name_the_service_and_step_and_create_nothing() {
+    let p = Project::new(
+        "badbuild",
+        "
+services:
+  ok: {build: ./ok, command: [sleep, '300'], init: true}
+  run: {build: ./run, command: [sleep, '300'], init: true}
+  target: {build: {context: ./target, target: nope}}
+  missing: {build: ./missing}
+",
+    );
+    let ok = format!("{}-ok", p.name);
+    let _images = Images(vec![ok.clone(), format!("{}-run", p.name)]);
+    p.write("ok/Dockerfile", "FROM IMAGE\nRUN echo fine > /f\n");
+    p.write("run/Dockerfile", "FROM IMAGE\nRUN echo one\nRUN exit 3\n");
+    p.write("target/Dockerfile", "FROM IMAGE AS base\nRUN true\n");
+    p.write("missing/.keep", "");
+
+    // a failing RUN: the service, the step and the engine's words; nothing is started
+    let out = p.run(&["up", "-d", "ok", "run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("service `run`: build image")
+            && err.contains("step 3/")
+            && err.contains("`RUN exit 3`")
+            && err.contains("returned a non-zero code: 3"),
+        "{err}"
+    );
+    assert!(p.containers().is_empty(), "no container was created");
+    p.ok(&["build", "ok"]);
+    let built = image_id(&ok);
+    assert!(built.is_some());
+
+    // checked before anything is sent: a bad target and a missing Dockerfile
+    let out = p.run(&["build", "ok", "target"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("service `target`: build target `nope` is not a stage")
+            && err.contains("its stages are base"),
+        "{err}"
+    );
+    let out = p.run(&["build", "missing"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("service `missing`: cannot read the Dockerfile")
+            && err.contains("missing/Dockerfile: no such file"),
+        "{err}"
+    );
+    assert_eq!(
+        image_id(&ok),
+        built,
+        "the other service's image is untouched"
+    );
+}

@@ -1,0 +1,81 @@
+//! `rcompose attach`: our stdin, stdout and stderr on a service's running container (a TTY
+//! container in raw mode), signals passed on (`--sig-proxy`), detaching on `--detach-keys`.
+
+use futures_util::StreamExt;
+
+use super::{Failure, connect, one_container, target};
+use crate::cli::{AttachArgs, Global};
+use crate::engine::{Engine, Interactive};
+
+pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
+    let services = [args.service.clone()];
+    let target = target(global, &services)?;
+    let engine = connect().await?;
+    let all = engine.list_containers(Some(target.name()), true).await?;
+    let c = one_container(&all, &target, &args.service, args.index, true, false)?;
+    let state = engine.inspect_container(&c.name).await?;
+    let tty = state.tty && crate::term::stdin_is_tty();
+    let keys = args.detach_keys.clone().unwrap_or_default();
+    if global.dry_run {
+        return Ok(());
+    }
+    let session = engine
+        .attach(&c.name, !args.no_stdin, false, &keys)
+        .await
+        .map_err(|e| {
+            Failure::Other(format!(
+                "service `{}`: attach to {}: {}",
+                args.service, c.name, e.message
+            ))
+        })?;
+    let mut signals = Vec::new();
+    if args.sig_proxy && !tty {
+        use tokio::signal::unix::{SignalKind, signal};
+        for (kind, name) in [
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), "SIGHUP"),
+        ] {
+            if let Ok(s) = signal(kind) {
+                signals.push((s, name));
+            }
+        }
+    }
+    let proxy = async {
+        let mut streams = futures_util::stream::select_all(
+            signals
+                .into_iter()
+                .map(|(s, name)| tokio_stream_signal(s).map(move |_| name)),
+        );
+        while let Some(name) = streams.next().await {
+            let _ = engine.kill_container(&c.name, name).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    {
+        let _raw = tty.then(crate::term::RawMode::enable);
+        let pumping = crate::term::pump(session, !args.no_stdin, tty, |w, h| {
+            let (engine, name) = (&engine, &c.name);
+            async move {
+                let _ = engine.resize_container(name, w, h).await;
+            }
+        });
+        tokio::select! {
+            _ = pumping => {}
+            _ = proxy => {}
+        }
+    }
+    // detached (the container runs on) or it stopped: its exit code is ours
+    let after = engine.inspect_container(&c.name).await?;
+    match after.status.as_str() {
+        "exited" | "dead" if after.exit_code != 0 => Err(Failure::Exit(after.exit_code as i32)),
+        _ => Ok(()),
+    }
+}
+
+/// A tokio signal as a stream.
+fn tokio_stream_signal(
+    mut s: tokio::signal::unix::Signal,
+) -> impl futures_util::Stream<Item = ()> + Unpin {
+    Box::pin(futures_util::stream::poll_fn(move |cx| s.poll_recv(cx)))
+}

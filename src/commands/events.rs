@@ -1,0 +1,148 @@
+//! `rcompose events`: the project's container events as they happen (`--json`: one object per
+//! line), from `--since` until `--until`.
+
+use futures_util::StreamExt;
+
+use super::{Failure, connect, target};
+use crate::cli::{EventsArgs, Global};
+use crate::engine::{EngineEvent, Interactive};
+
+/// The time of an event as Compose prints it: `2006-01-02 15:04:05.000000` (UTC).
+fn text_time(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let micros = nanos.rem_euclid(1_000_000_000) / 1000;
+    let (y, m, d, hh, mm, ss) = civil(secs);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}.{micros:06}")
+}
+
+/// RFC 3339 with nanoseconds, for `--json`.
+fn json_time(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let frac = nanos.rem_euclid(1_000_000_000);
+    let (y, m, d, hh, mm, ss) = civil(secs);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:09}Z")
+}
+
+/// Unix seconds → (year, month, day, hour, minute, second) in UTC.
+fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // Howard Hinnant's days-to-civil
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The attributes Compose shows: the engine's, without Compose's own labels.
+fn shown_attributes(e: &EngineEvent) -> Vec<(&String, &String)> {
+    e.attributes
+        .iter()
+        .filter(|(k, _)| !k.starts_with("com.docker.compose."))
+        .collect()
+}
+
+pub fn render(e: &EngineEvent, json: bool) -> String {
+    let service = e
+        .attributes
+        .get(crate::engine::labels::SERVICE)
+        .cloned()
+        .unwrap_or_default();
+    let attrs = shown_attributes(e);
+    if json {
+        let attributes: serde_json::Map<String, serde_json::Value> = attrs
+            .iter()
+            .map(|(k, v)| ((*k).clone(), serde_json::Value::String((*v).clone())))
+            .collect();
+        let v = serde_json::json!({
+            "action": e.action,
+            "attributes": attributes,
+            "id": e.id,
+            "service": service,
+            "time": json_time(e.time_nano),
+            "type": "container",
+        });
+        format!("{v}\n")
+    } else {
+        let list: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "{} container {} {} ({})\n",
+            text_time(e.time_nano),
+            e.action,
+            e.id,
+            list.join(", ")
+        )
+    }
+}
+
+pub async fn run(global: &Global, args: &EventsArgs) -> Result<(), Failure> {
+    let target = target(global, &args.services)?;
+    if let Some(p) = target.model() {
+        for s in &args.services {
+            if !p.services.contains_key(s) {
+                return Err(super::no_such_service(p, s));
+            }
+        }
+    }
+    let engine = connect().await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let time = |t: &Option<String>| -> Result<Option<String>, Failure> {
+        t.as_deref()
+            .map(|s| super::logs::parse_time(s, now).map(|v| v.to_string()))
+            .transpose()
+    };
+    let mut events = engine.all_events(target.name(), time(&args.since)?, time(&args.until)?);
+    while let Some(e) = events.next().await {
+        let e = e?;
+        if e.kind != "container" {
+            continue;
+        }
+        let service = e
+            .attributes
+            .get(crate::engine::labels::SERVICE)
+            .map(String::as_str)
+            .unwrap_or_default();
+        if !args.services.is_empty() && !args.services.iter().any(|s| s == service) {
+            continue;
+        }
+        super::print(&render(&e, args.json))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_render_like_compose() {
+        let mut e = EngineEvent {
+            kind: "container".into(),
+            action: "start".into(),
+            id: "abc".into(),
+            time_nano: 1_357_133_017_123_456_789,
+            ..Default::default()
+        };
+        e.attributes.insert("name".into(), "p-web-1".into());
+        e.attributes.insert("image".into(), "busybox".into());
+        e.attributes
+            .insert("com.docker.compose.service".into(), "web".into());
+        assert_eq!(
+            render(&e, false),
+            "2013-01-02 13:23:37.123456 container start abc (image=busybox, name=p-web-1)\n"
+        );
+        let v: serde_json::Value = serde_json::from_str(&render(&e, true)).unwrap();
+        assert_eq!(v["service"], "web");
+        assert_eq!(v["attributes"]["name"], "p-web-1");
+        assert_eq!(v["time"], "2013-01-02T13:23:37.123456789Z");
+    }
+}

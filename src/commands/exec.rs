@@ -1,0 +1,83 @@
+//! `rcompose exec`: runs a command in a service's running container, with a TTY when stdin is a
+//! terminal (raw mode, size and resizes forwarded), stdin piped otherwise; its exit code is ours.
+
+use std::time::Duration;
+
+use super::{Failure, connect, one_container, target};
+use crate::cli::{ExecArgs, Global};
+use crate::engine::{Engine, ExecRequest, Interactive};
+
+pub async fn run(global: &Global, args: &ExecArgs) -> Result<(), Failure> {
+    let services = [args.service.clone()];
+    let target = target(global, &services)?;
+    let engine = connect().await?;
+    let all = engine.list_containers(Some(target.name()), true).await?;
+    let c = one_container(&all, &target, &args.service, args.index, true, false)?;
+    let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
+    let mut env = args.env.clone();
+    // `-e KEY` takes KEY from our environment, as in Compose
+    for e in env.iter_mut() {
+        if !e.contains('=')
+            && let Ok(v) = std::env::var(&*e)
+        {
+            *e = format!("{e}={v}");
+        }
+    }
+    let request = ExecRequest {
+        cmd: args.command.clone(),
+        env,
+        user: args.user.clone().unwrap_or_default(),
+        workdir: args.workdir.clone().unwrap_or_default(),
+        privileged: args.privileged,
+        tty,
+        stdin: !args.detach,
+    };
+    let what = |e: crate::engine::EngineError| {
+        Failure::Other(format!(
+            "service `{}`: exec in {}: {}",
+            args.service, c.name, e.message
+        ))
+    };
+    if global.dry_run {
+        return Ok(());
+    }
+    let id = engine.create_exec(&c.name, request).await.map_err(what)?;
+    let Some(session) = engine
+        .start_exec(&id, tty, args.detach)
+        .await
+        .map_err(what)?
+    else {
+        return Ok(());
+    };
+    {
+        let _raw = tty.then(crate::term::RawMode::enable);
+        crate::term::pump(session, true, tty, |w, h| {
+            let (engine, id) = (&engine, &id);
+            async move {
+                let _ = engine.resize_exec(id, w, h).await;
+            }
+        })
+        .await;
+    }
+    let code = exit_code(&engine, &id).await.map_err(what)?;
+    match code {
+        0 => Ok(()),
+        n => Err(Failure::Exit(n as i32)),
+    }
+}
+
+/// The exit code of an exec whose output ended: the engine records it a moment after.
+pub async fn exit_code(engine: &crate::engine::Docker, id: &str) -> crate::engine::Result<i64> {
+    let mut delay = Duration::from_millis(2);
+    for _ in 0..60 {
+        if let Some(code) = engine.exec_exit_code(id).await? {
+            return Ok(code);
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(100));
+    }
+    Err(crate::engine::EngineError::new(
+        crate::engine::ErrorKind::Other,
+        "the command's output ended but the engine reports it still running",
+    ))
+}

@@ -1,0 +1,304 @@
+//! `rcompose logs`: the containers' output with `svc-1  | ` prefixes; without `-f` every line
+//! of every container merged in timestamp order, with `-f` followed live, picking up containers
+//! that start, restart or are recreated later from their first line.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{Failure, color, connect, select, target};
+use crate::cli::{Global, LogsArgs};
+use crate::engine::{ContainerInfo, Engine, LogOptions};
+use crate::progress::logs::LogPrinter;
+
+/// A time for `--since` / `--until`: RFC 3339, a Unix timestamp, or a duration before now
+/// (`42m`, `1h30m`); as Unix seconds.
+pub fn parse_time(text: &str, now: i64) -> Result<i64, Failure> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return Ok(secs as i64);
+    }
+    if let Some(secs) = crate::plan::rfc3339_seconds(t) {
+        return Ok(secs);
+    }
+    if let Some(d) = crate::model::Duration::parse(t) {
+        return Ok(now - d.0 / 1_000_000_000);
+    }
+    // a date alone
+    if let Some(secs) = crate::plan::rfc3339_seconds(&format!("{t}T00:00:00Z")) {
+        return Ok(secs);
+    }
+    Err(Failure::Other(format!(
+        "invalid time {text:?}: expected RFC 3339 (2013-01-02T13:23:37Z), a Unix timestamp, or a duration such as 42m"
+    )))
+}
+
+/// Nanoseconds since the epoch of an RFC 3339 timestamp with a fraction (the engine's
+/// `2024-01-02T03:04:05.123456789Z` log prefix; the fraction may be shortened).
+pub fn rfc3339_nanos(t: &str) -> Option<i128> {
+    let secs = crate::plan::rfc3339_seconds(t)?;
+    let frac = t.find('.').map_or("", |i| {
+        let rest = &t[i + 1..];
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        &rest[..end]
+    });
+    let mut nanos: i128 = 0;
+    for (i, d) in frac.chars().take(9).enumerate() {
+        nanos += i128::from(d.to_digit(10)?) * 10i128.pow(8 - i as u32);
+    }
+    Some(i128::from(secs) * 1_000_000_000 + nanos)
+}
+
+/// One line of a container: its time (the engine's prefix), and the line without it.
+fn split_timestamp(line: &[u8]) -> (i128, &[u8], &[u8]) {
+    let space = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+    let stamp = &line[..space];
+    let rest = line.get(space + 1..).unwrap_or_default();
+    let nanos = std::str::from_utf8(stamp)
+        .ok()
+        .and_then(rfc3339_nanos)
+        .unwrap_or(0);
+    (nanos, stamp, rest)
+}
+
+/// The containers `logs` reads: the services' (one-offs aside), `--index` narrowing.
+pub fn chosen<'a>(
+    all: &'a [ContainerInfo],
+    target: &super::Target,
+    services: &[String],
+    index: Option<u32>,
+) -> Result<Vec<&'a ContainerInfo>, Failure> {
+    let picked: Vec<&ContainerInfo> = select(all, target, services)?
+        .into_iter()
+        .filter(|c| !c.is_oneoff())
+        .filter(|c| index.is_none_or(|i| c.number() == i))
+        .collect();
+    if let (Some(i), true) = (index, picked.is_empty()) {
+        return Err(Failure::Other(format!(
+            "no container with index {i} for {}",
+            if services.is_empty() {
+                "the project".to_string()
+            } else {
+                format!("service {}", services.join(", "))
+            }
+        )));
+    }
+    Ok(picked)
+}
+
+/// `web-1` for `project-web-1`.
+pub fn short_name(project: &str, name: &str) -> String {
+    name.strip_prefix(&format!("{project}-"))
+        .unwrap_or(name)
+        .to_string()
+}
+
+pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
+    let target = target(global, &args.services)?;
+    let engine = connect().await?;
+    let now = now_secs();
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_time(s, now))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_time(s, now))
+        .transpose()?;
+    let tail = match args.tail.as_str() {
+        "all" | "-1" | "" => None,
+        n if n.parse::<u64>().is_ok() => Some(n.to_string()),
+        n => {
+            return Err(Failure::Other(format!(
+                "invalid --tail {n:?}: expected a number of lines or `all`"
+            )));
+        }
+    };
+    // events first, so that no start between the listing and the subscription is missed
+    let events = args.follow.then(|| engine.events(target.name()));
+    let all = engine.list_containers(Some(target.name()), true).await?;
+    let containers = chosen(&all, &target, &args.services, args.index)?;
+    let printer = Arc::new(LogPrinter::new(
+        color(global, true) && !args.no_color,
+        !args.no_log_prefix,
+    ));
+    let project = target.name().to_string();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &containers {
+        let n = index.len();
+        index.insert(c.name.clone(), n);
+    }
+    let opts = |tail: Option<String>, since: Option<i64>| LogOptions {
+        follow: args.follow,
+        tail,
+        since,
+        until,
+        timestamps: true,
+    };
+    if !args.follow {
+        // every line of every container, then one merge by time
+        let reads = containers.iter().map(|c| {
+            let mut stream = engine.logs(&c.name, opts(tail.clone(), since));
+            let name = c.name.clone();
+            async move {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = stream.next().await {
+                    bytes.extend_from_slice(&chunk?.text);
+                }
+                Ok::<_, crate::engine::EngineError>((name, bytes))
+            }
+        });
+        let mut lines: Vec<(i128, usize, String, Vec<u8>)> = Vec::new();
+        for r in futures_util::future::join_all(reads).await {
+            let (name, bytes) = r?;
+            let i = index[&name];
+            for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                let (t, _, rest) = split_timestamp(line);
+                let shown = if args.timestamps { line } else { rest };
+                lines.push((t, i, name.clone(), shown.to_vec()));
+            }
+        }
+        lines.sort_by_key(|(t, i, _, _)| (*t, *i));
+        let mut sinks: HashMap<String, crate::progress::logs::LogSink<'_>> = HashMap::new();
+        for (_, i, name, mut line) in lines {
+            let sink = sinks
+                .entry(name.clone())
+                .or_insert_with(|| printer.sink(&short_name(&project, &name), i));
+            line.push(b'\n');
+            sink.write(&line);
+        }
+        return Ok(());
+    }
+
+    // following: one task per container stream; a container that starts again is followed
+    // again from the last line printed
+    let (tx, mut rx) = mpsc::unbounded_channel::<(String, i128)>();
+    let follow = |name: String, i: usize, since: Option<i64>, tail: Option<String>, after: i128| {
+        let mut stream = engine.logs(&name, opts(tail, since));
+        let printer = printer.clone();
+        let label = short_name(&project, &name);
+        let timestamps = args.timestamps;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut sink = printer.sink(&label, i);
+            let mut pending: Vec<u8> = Vec::new();
+            let mut last = after;
+            while let Some(Ok(chunk)) = stream.next().await {
+                pending.extend_from_slice(&chunk.text);
+                while let Some(at) = pending.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=at).collect();
+                    let (t, _, rest) = split_timestamp(&line[..line.len() - 1]);
+                    if t <= after {
+                        continue;
+                    }
+                    last = last.max(t);
+                    let mut shown = if timestamps {
+                        line[..line.len() - 1].to_vec()
+                    } else {
+                        rest.to_vec()
+                    };
+                    shown.push(b'\n');
+                    sink.write(&shown);
+                }
+            }
+            sink.flush();
+            let _ = tx.send((name, last));
+        });
+    };
+    let mut following: HashMap<String, bool> = HashMap::new();
+    let mut last_seen: HashMap<String, i128> = HashMap::new();
+    for c in &containers {
+        follow(
+            c.name.clone(),
+            index[&c.name],
+            since,
+            tail.clone(),
+            i128::MIN,
+        );
+        following.insert(c.name.clone(), true);
+    }
+    let services: Vec<String> = args.services.clone();
+    let wanted = |e: &crate::engine::ContainerEvent| {
+        (services.is_empty() || services.contains(&e.service))
+            && args.index.is_none_or(|i| {
+                e.name
+                    .rsplit('-')
+                    .next()
+                    .is_some_and(|n| n == i.to_string())
+            })
+    };
+    let mut events = events.expect("subscribed when following");
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Failure::Other(format!("cannot handle Ctrl-C: {e}")))?;
+    loop {
+        if following.values().all(|f| !f) {
+            let running = engine.list_containers(Some(&project), false).await?;
+            if !running.iter().any(|c| following.contains_key(&c.name)) {
+                return Ok(());
+            }
+        }
+        tokio::select! {
+            Some((name, last)) = rx.recv() => {
+                following.insert(name.clone(), false);
+                last_seen.insert(name, last);
+            }
+            Some(Ok(e)) = events.next() => {
+                let oneoff = e.name.contains("-run-");
+                if e.action == "start" && !oneoff && wanted(&e) && following.get(&e.name) != Some(&true) {
+                    let after = last_seen.get(&e.name).copied().unwrap_or(i128::MIN);
+                    let from = (after > i128::MIN).then_some((after / 1_000_000_000) as i64);
+                    let n = index.len();
+                    let i = *index.entry(e.name.clone()).or_insert(n);
+                    following.insert(e.name.clone(), true);
+                    follow(e.name.clone(), i, from, None, after);
+                }
+            }
+            _ = interrupt.recv() => return Err(Failure::Exit(130)),
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_every_form() {
+        let now = 1_700_000_000;
+        assert_eq!(parse_time("42m", now).ok(), Some(now - 42 * 60));
+        assert_eq!(parse_time("1h30m", now).ok(), Some(now - 5400));
+        assert_eq!(
+            parse_time("2013-01-02T13:23:37Z", now).ok(),
+            Some(1_357_133_017)
+        );
+        assert_eq!(parse_time("1357133017", now).ok(), Some(1_357_133_017));
+        assert_eq!(parse_time("2013-01-02", now).ok(), Some(1_357_084_800));
+        assert!(parse_time("yesterday", now).is_err());
+    }
+
+    #[test]
+    fn shortened_fractions_order_correctly() {
+        let a = rfc3339_nanos("2024-01-02T03:04:05.1Z").unwrap();
+        let b = rfc3339_nanos("2024-01-02T03:04:05.12Z").unwrap();
+        let c = rfc3339_nanos("2024-01-02T03:04:05.123456789Z").unwrap();
+        assert!(a < b && b < c, "{a} {b} {c}");
+        assert_eq!(c % 1_000_000_000, 123_456_789);
+        let (t, stamp, rest) = split_timestamp(b"2024-01-02T03:04:05.5Z hello world");
+        assert_eq!(t % 1_000_000_000, 500_000_000);
+        assert_eq!(stamp, b"2024-01-02T03:04:05.5Z");
+        assert_eq!(rest, b"hello world");
+    }
+}

@@ -1,0 +1,244 @@
+//! `rcompose run`: a one-off container of a service (`<project>-<service>-run-<id>`, labelled
+//! `oneoff=True`) with the command line's changes; dependencies are brought up first (unless
+//! `--no-deps`), then it runs attached (a TTY when stdin is a terminal) or detached, and its
+//! exit code is ours. `--rm` removes it afterwards.
+
+use std::io::Read;
+
+use super::{Failure, connect, execute, load_project, progress};
+use crate::cli::{Global, RunArgs};
+use crate::engine::{Engine, Interactive};
+use crate::model::{Port, Project, Service, ServiceVolume};
+use crate::observe::observe;
+use crate::plan::{self, OneOff, UpOptions};
+
+/// 64 random hex characters from the kernel.
+fn slug() -> Result<String, Failure> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Failure::Other(format!("cannot read /dev/urandom: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `KEY=VAL`, or `KEY` taken from our environment (left out when unset).
+fn env_pair(item: &str) -> Option<(String, Option<String>)> {
+    match item.split_once('=') {
+        Some((k, v)) => Some((k.to_string(), Some(v.to_string()))),
+        None => std::env::var(item)
+            .ok()
+            .map(|v| (item.to_string(), Some(v))),
+    }
+}
+
+/// The service as `run`'s flags change it.
+pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, Failure> {
+    let mut svc = project.services[&args.service].clone();
+    if !args.command.is_empty() {
+        svc.command = Some(args.command.clone());
+    }
+    if let Some(e) = &args.entrypoint {
+        let words = shell_words::split(e)
+            .map_err(|err| Failure::Other(format!("invalid --entrypoint {e:?}: {err}")))?;
+        svc.entrypoint = Some(words);
+        if args.command.is_empty() {
+            // a new entrypoint does not take the service's command, as in Compose
+            svc.command = None;
+        }
+    }
+    for file in &args.env_from_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Failure::Other(format!("cannot read --env-from-file {file}: {e}")))?;
+        let vars = crate::load::dotenv::parse(&text, &|k| std::env::var(k).ok())
+            .map_err(|(line, msg)| Failure::Other(format!("{file}:{line}: {msg}")))?;
+        for (k, v) in vars {
+            svc.environment.insert(k, Some(v));
+        }
+    }
+    for item in &args.env {
+        if let Some((k, v)) = env_pair(item) {
+            svc.environment.insert(k, v);
+        }
+    }
+    for item in &args.labels {
+        let (k, v) = item.split_once('=').unwrap_or((item, ""));
+        svc.labels.insert(k.to_string(), v.to_string());
+    }
+    if let Some(u) = &args.user {
+        svc.user = u.clone();
+    }
+    if let Some(w) = &args.workdir {
+        svc.working_dir = w.clone();
+    }
+    if !args.service_ports {
+        svc.ports.clear();
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for spec in &args.publish {
+        let ports = crate::load::canonical::parse_ports(spec)
+            .map_err(|e| Failure::Other(format!("invalid --publish {spec:?}: {e}")))?;
+        for p in ports {
+            let json = p.to_node(&Default::default()).to_json();
+            let port: Port = serde_json::from_value(json)
+                .map_err(|e| Failure::Other(format!("invalid --publish {spec:?}: {e}")))?;
+            svc.ports.push(port);
+        }
+    }
+    for spec in &args.volumes {
+        let v = crate::load::canonical::parse_volume(spec)
+            .map_err(|e| Failure::Other(format!("invalid --volume {spec:?}: {e}")))?;
+        let json = v.to_node(&Default::default()).to_json();
+        let mut vol: ServiceVolume = serde_json::from_value(json)
+            .map_err(|e| Failure::Other(format!("invalid --volume {spec:?}: {e}")))?;
+        if vol.kind == "bind" && !vol.source.starts_with('/') {
+            vol.source = cwd.join(&vol.source).to_string_lossy().into_owned();
+        }
+        svc.volumes.retain(|old| old.target != vol.target);
+        svc.volumes.push(vol);
+    }
+    svc.cap_add.extend(args.cap_add.iter().cloned());
+    svc.cap_drop.extend(args.cap_drop.iter().cloned());
+    svc.tty = tty;
+    svc.stdin_open = args.interactive && !args.detach;
+    // a one-off is not restarted, and has no name of the service's
+    svc.restart = String::new();
+    svc.deploy = None;
+    svc.container_name = String::new();
+    Ok(svc)
+}
+
+pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
+    let project = load_project(global, std::slice::from_ref(&args.service))?;
+    if !project.services.contains_key(&args.service) {
+        return Err(super::no_such_service(&project, &args.service));
+    }
+    let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
+    let svc = adjust(&project, args, tty)?;
+    let engine = connect().await?;
+    let progress = progress(global);
+    let mut observed = observe(&engine, &project.name, Some(&project)).await?;
+
+    // images of the service and of what it depends on
+    let scope =
+        plan::services_in_scope(&project, std::slice::from_ref(&args.service), args.no_deps);
+    let images = super::up::Images::from_flags(args.pull, args.quiet_pull, args.build, false);
+    let builds = plan::builds(&project, &observed, &scope, images.build, &images.overrides)?;
+    let pulls = plan::pulls(
+        &project,
+        &observed,
+        &scope,
+        images.pull.unwrap_or_default(),
+        images.build,
+    )?;
+    let quiet = crate::progress::Quiet;
+    if !builds.is_empty() {
+        let shown: &dyn crate::progress::Progress = if args.quiet_build {
+            &quiet
+        } else {
+            progress.as_ref()
+        };
+        execute(&engine, &project.name, &builds, global, shown).await?;
+    }
+    if !pulls.is_empty() {
+        let shown: &dyn crate::progress::Progress = if args.quiet_pull {
+            &quiet
+        } else {
+            progress.as_ref()
+        };
+        execute(&engine, &project.name, &pulls, global, shown).await?;
+    }
+
+    // the dependencies, up as `up` would bring them
+    let deps: Vec<String> = scope
+        .iter()
+        .filter(|s| **s != args.service)
+        .cloned()
+        .collect();
+    if !deps.is_empty() || args.remove_orphans {
+        observed = observe(&engine, &project.name, Some(&project)).await?;
+        let opts = UpOptions {
+            services: deps.clone(),
+            remove_orphans: args.remove_orphans,
+            env_files: global.env_files.clone(),
+            ignore_orphans: true,
+            ..Default::default()
+        };
+        let mut up = plan::up(&project, &observed, &opts)?;
+        if deps.is_empty() {
+            // only the orphans go
+            up.steps.retain(|s| s.reason == "orphan");
+        }
+        execute(&engine, &project.name, &up, global, progress.as_ref()).await?;
+    }
+
+    let slug = slug()?;
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}-run-{}", project.name, args.service, &slug[..12]));
+    observed = observe(&engine, &project.name, Some(&project)).await?;
+    let oneoff = OneOff {
+        service: args.service.clone(),
+        svc,
+        name: name.clone(),
+        slug,
+        wait_for_deps: !args.no_deps,
+        env_files: global.env_files.clone(),
+        use_aliases: args.use_aliases,
+    };
+    let plan = plan::oneoff(&project, &observed, &oneoff)?;
+    execute(&engine, &project.name, &plan, global, &quiet).await?;
+    if global.dry_run {
+        return Ok(());
+    }
+    let fail = |doing: &str, e: crate::engine::EngineError| {
+        Failure::Other(format!(
+            "service `{}`: {doing} {name}: {}",
+            args.service, e.message
+        ))
+    };
+    if args.detach {
+        engine
+            .start_container(&name)
+            .await
+            .map_err(|e| fail("start", e))?;
+        if !args.quiet {
+            let id = engine.inspect_container(&name).await?.id;
+            super::print(&format!("{id}\n"))?;
+        }
+        return Ok(());
+    }
+    // attach first, then start: no output is lost
+    let session = engine
+        .attach(&name, oneoff.svc.stdin_open, false, "")
+        .await
+        .map_err(|e| fail("attach to", e))?;
+    let result = async {
+        engine
+            .start_container(&name)
+            .await
+            .map_err(|e| fail("start", e))?;
+        {
+            let _raw = tty.then(crate::term::RawMode::enable);
+            crate::term::pump(session, oneoff.svc.stdin_open, tty, |w, h| {
+                let (engine, name) = (&engine, &name);
+                async move {
+                    let _ = engine.resize_container(name, w, h).await;
+                }
+            })
+            .await;
+        }
+        engine
+            .wait_container(&name)
+            .await
+            .map_err(|e| fail("wait for", e))
+    }
+    .await;
+    if args.rm {
+        let _ = engine.remove_container(&name, true, true).await;
+    }
+    match result? {
+        0 => Ok(()),
+        code => Err(Failure::Exit(code as i32)),
+    }
+}

@@ -1,0 +1,207 @@
+//! `rcompose stats`: the resource use of the project's containers, as `docker stats` shows it
+//! (a table redrawn each second, or one reading with `--no-stream`; `--format json`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+
+use super::{Failure, connect, select, target};
+use crate::cli::{Global, ListFormat, StatsArgs};
+use crate::engine::{ContainerInfo, Engine, Interactive, StatsSample};
+
+/// `v` with `p` significant digits, trailing zeros dropped (Go's `%.<p>g` for these ranges).
+fn significant(v: f64, p: i32) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let digits = v.abs().log10().floor() as i32 + 1;
+    let decimals = (p - digits).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Binary sizes as Docker prints memory: `1.953MiB`.
+pub fn binary_size(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{}{}", significant(v, 4), units[i])
+}
+
+/// Decimal sizes as Docker prints I/O: `1.2kB`.
+pub fn decimal_size(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    format!("{}{}", significant(v, 3), units[i])
+}
+
+struct Row {
+    id: String,
+    name: String,
+    sample: StatsSample,
+}
+
+fn cells(r: &Row, no_trunc: bool) -> BTreeMap<&'static str, String> {
+    let s = &r.sample;
+    let mem_percent = if s.mem_limit > 0 {
+        s.mem_usage as f64 / s.mem_limit as f64 * 100.0
+    } else {
+        0.0
+    };
+    let id = if no_trunc {
+        r.id.clone()
+    } else {
+        r.id.chars().take(12).collect()
+    };
+    BTreeMap::from([
+        (
+            "BlockIO",
+            format!(
+                "{} / {}",
+                decimal_size(s.block_read),
+                decimal_size(s.block_write)
+            ),
+        ),
+        ("CPUPerc", format!("{:.2}%", s.cpu_percent)),
+        ("Container", id.clone()),
+        ("ID", id),
+        ("MemPerc", format!("{mem_percent:.2}%")),
+        (
+            "MemUsage",
+            format!(
+                "{} / {}",
+                binary_size(s.mem_usage),
+                binary_size(s.mem_limit)
+            ),
+        ),
+        ("Name", r.name.clone()),
+        (
+            "NetIO",
+            format!("{} / {}", decimal_size(s.net_rx), decimal_size(s.net_tx)),
+        ),
+        ("PIDs", s.pids.to_string()),
+    ])
+}
+
+fn render(rows: &[Row], format: ListFormat, no_trunc: bool) -> String {
+    if format == ListFormat::Json {
+        return rows
+            .iter()
+            .map(|r| format!("{}\n", serde_json::json!(cells(r, no_trunc))))
+            .collect();
+    }
+    let mut table = vec![
+        [
+            "CONTAINER ID",
+            "NAME",
+            "CPU %",
+            "MEM USAGE / LIMIT",
+            "MEM %",
+            "NET I/O",
+            "BLOCK I/O",
+            "PIDS",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for r in rows {
+        let c = cells(r, no_trunc);
+        table.push(
+            [
+                "ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs",
+            ]
+            .map(|k| c[k].clone())
+            .to_vec(),
+        );
+    }
+    crate::render::table(&table, 0)
+}
+
+pub async fn run(global: &Global, args: &StatsArgs) -> Result<(), Failure> {
+    let services: Vec<String> = args.service.iter().cloned().collect();
+    let target = target(global, &services)?;
+    let engine = connect().await?;
+    let all = engine
+        .list_containers(Some(target.name()), args.all)
+        .await?;
+    let mut containers: Vec<&ContainerInfo> = select(&all, &target, &services)?;
+    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    if args.no_stream {
+        let reads = containers.iter().map(|c| {
+            let mut s = engine.stats(&c.name, false);
+            async move { s.next().await.transpose() }
+        });
+        let mut rows = Vec::new();
+        for (c, r) in containers
+            .iter()
+            .zip(futures_util::future::join_all(reads).await)
+        {
+            rows.push(Row {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                sample: r?.unwrap_or_default(),
+            });
+        }
+        return super::print(&render(&rows, args.format, args.no_trunc));
+    }
+    let latest: Arc<Mutex<BTreeMap<String, Row>>> = Arc::default();
+    for c in &containers {
+        let mut s = engine.stats(&c.name, true);
+        let latest = latest.clone();
+        let (id, name) = (c.id.clone(), c.name.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(sample)) = s.next().await {
+                let row = Row {
+                    id: id.clone(),
+                    name: name.clone(),
+                    sample,
+                };
+                latest.lock().expect("stats lock").insert(name.clone(), row);
+            }
+        });
+    }
+    let clear = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let text = {
+                    let rows = latest.lock().expect("stats lock");
+                    let rows: Vec<Row> = rows.values().map(|r| Row { id: r.id.clone(), name: r.name.clone(), sample: r.sample.clone() }).collect();
+                    render(&rows, args.format, args.no_trunc)
+                };
+                super::print(&if clear { format!("\x1b[2J\x1b[H{text}") } else { text })?;
+            }
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_like_docker() {
+        assert_eq!(binary_size(0), "0B");
+        assert_eq!(binary_size(2048), "2KiB");
+        assert_eq!(binary_size(2_048_000), "1.953MiB");
+        assert_eq!(decimal_size(1234), "1.23kB");
+        assert_eq!(decimal_size(999), "999B");
+        assert_eq!(decimal_size(0), "0B");
+    }
+}

@@ -1,0 +1,129 @@
+//! The local terminal for interactive commands (`exec`, `run`, `attach`): raw mode while a
+//! TTY session runs, the window size and its changes, and pumping a session's stdio.
+
+use std::io::{IsTerminal, Write};
+
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::engine::{LogSource, Session};
+
+/// Whether stdin is a terminal (a TTY is allocated by default then).
+pub fn stdin_is_tty() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+/// Puts stdin's terminal in raw mode; the previous mode comes back when this is dropped.
+pub struct RawMode {
+    saved: Option<libc::termios>,
+}
+
+impl RawMode {
+    pub fn enable() -> RawMode {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zeroed termios that tcgetattr fills
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return RawMode { saved: None };
+            }
+            let saved = t;
+            libc::cfmakeraw(&mut t);
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return RawMode { saved: None };
+            }
+            RawMode { saved: Some(saved) }
+        }
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if let Some(t) = self.saved {
+            // SAFETY: restores the mode read in `enable`
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &t);
+            }
+        }
+    }
+}
+
+/// The terminal's size (columns, rows) on stdout or stdin, if either is a terminal.
+pub fn size() -> Option<(u16, u16)> {
+    for fd in [1, 0, 2] {
+        // SAFETY: TIOCGWINSZ fills a winsize
+        unsafe {
+            let mut w: libc::winsize = std::mem::zeroed();
+            if libc::ioctl(fd, libc::TIOCGWINSZ, &mut w) == 0 && w.ws_col > 0 {
+                return Some((w.ws_col, w.ws_row));
+            }
+        }
+    }
+    None
+}
+
+/// Pumps a session: stdin into it (closing its stdin at our EOF) when `forward_stdin`, its
+/// output to stdout and stderr, and on each window change `resize(cols, rows)`. Returns when
+/// the output ends.
+pub async fn pump<F, Fut>(session: Session, forward_stdin: bool, tty: bool, resize: F)
+where
+    F: Fn(u16, u16) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Session { mut output, input } = session;
+    let mut input = input;
+    let feeding = async move {
+        if !forward_stdin {
+            return;
+        }
+        let mut stdin = tokio::io::stdin();
+        let mut buf = vec![0u8; 8192];
+        loop {
+            match stdin.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if input.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                    let _ = input.flush().await;
+                }
+            }
+        }
+        // our stdin ended: the process's stdin ends too
+        let _ = input.shutdown().await;
+        // the output may still come: keep the connection's other half alive
+        std::future::pending::<()>().await;
+    };
+    let mut winch =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).ok();
+    if tty && let Some((c, r)) = size() {
+        resize(c, r).await;
+    }
+    let printing = async {
+        while let Some(Ok(chunk)) = output.next().await {
+            let _ = match chunk.source {
+                LogSource::Stderr if !tty => {
+                    let mut e = std::io::stderr().lock();
+                    e.write_all(&chunk.text).and_then(|_| e.flush())
+                }
+                _ => {
+                    let mut o = std::io::stdout().lock();
+                    o.write_all(&chunk.text).and_then(|_| o.flush())
+                }
+            };
+        }
+    };
+    tokio::pin!(feeding);
+    tokio::pin!(printing);
+    let mut fed = false;
+    loop {
+        tokio::select! {
+            _ = &mut printing => return,
+            _ = &mut feeding, if !fed => fed = true,
+            Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => None } }, if tty => {
+                if let Some((c, r)) = size() {
+                    resize(c, r).await;
+                }
+            }
+        }
+    }
+}
