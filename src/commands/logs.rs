@@ -237,16 +237,29 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(|e| Failure::Other(format!("cannot handle Ctrl-C: {e}")))?;
     loop {
+        // everything stopped: done, unless a start follows at once (`restart` stops, then
+        // starts: the engine's gap between the two is milliseconds)
+        let mut grace = false;
         if following.values().all(|f| !f) {
             let running = engine.list_containers(Some(&project), false).await?;
             if !running.iter().any(|c| following.contains_key(&c.name)) {
-                return Ok(());
+                grace = true;
             }
         }
+        let deadline = tokio::time::sleep(std::time::Duration::from_secs(1));
+        tokio::pin!(deadline);
         tokio::select! {
+            _ = &mut deadline, if grace => return Ok(()),
             Some((name, last)) = rx.recv() => {
-                following.insert(name.clone(), false);
-                last_seen.insert(name, last);
+                last_seen.insert(name.clone(), last);
+                // a restart's `start` may have come before this stream's end
+                let again = engine.inspect_container(&name).await.is_ok_and(|s| s.status == "running");
+                if again {
+                    let i = index.get(&name).copied().unwrap_or(0);
+                    follow(name.clone(), i, Some((last / 1_000_000_000) as i64), None, last);
+                } else {
+                    following.insert(name, false);
+                }
             }
             Some(Ok(e)) = events.next() => {
                 let oneoff = e.name.contains("-run-");

@@ -138,11 +138,14 @@ pub fn run() -> i32 {
 
 /// Runs an engine command on a single-threaded runtime (engine calls are I/O: they overlap).
 fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
-    tokio::runtime::Builder::new_current_thread()
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Other(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
+        .map_err(|e| Failure::Other(format!("cannot start the async runtime: {e}")))?;
+    let result = rt.block_on(f);
+    // a read of a terminal's stdin may still be blocked in a thread: do not wait for it
+    rt.shutdown_background();
+    result
 }
 
 /// Connects to the engine (`DOCKER_HOST` or the local socket).

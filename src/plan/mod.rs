@@ -1403,6 +1403,13 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
                 .collect()
         })
         .unwrap_or_default();
+    // networks still used by the containers left behind stay, as in Compose
+    let in_use: BTreeSet<&String> = observed
+        .containers
+        .iter()
+        .filter(|c| !targets.iter().any(|t| t.name == c.name))
+        .flat_map(|c| c.networks.keys())
+        .collect();
     for n in observed.networks.values() {
         if n.labels
             .get(crate::engine::labels::PROJECT)
@@ -1410,6 +1417,13 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
             == Some(name)
             && !external_nets.contains(&n.name)
         {
+            if in_use.contains(&n.name) {
+                plan.warnings.push(format!(
+                    "network {} is still in use by the containers left behind: kept",
+                    n.name
+                ));
+                continue;
+            }
             plan.add(
                 Op::RemoveNetwork {
                     name: n.name.clone(),

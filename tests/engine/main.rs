@@ -7,6 +7,7 @@ mod attached;
 mod converge;
 mod deps;
 mod errors;
+mod everyday;
 mod images;
 mod interop;
 mod keys;
