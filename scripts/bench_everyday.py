@@ -9,10 +9,13 @@ Scenarios (image rcompose-test/busybox, scripts/test-images.sh makes it):
   ps        `ps` of 100 running services (gen_compose.py 100)
 Both tools run the same command on the same containers, alternating, `--runs` times each; the
 times are medians, memory the largest peak RSS (GNU time's %M). Nothing is asserted: the ratios
-are the result.
+are the result. For exec, the engine floor is the same exec made straight on the API by this
+script (create, start with its output to the end, inspect).
 """
 import argparse
-import os
+import http.client
+import json
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +43,36 @@ EXEC = f"""services:
     init: true
     command: [sleep, '600']
 """
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self):
+        super().__init__("localhost")
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect("/var/run/docker.sock")
+
+
+def api(method, path, body=None):
+    c = UnixHTTP()
+    c.request(method, "/v1.41" + path, body=json.dumps(body) if body is not None else None,
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    out = r.read()
+    c.close()
+    return json.loads(out) if out and r.getheader("Content-Type", "").startswith("application/json") else out
+
+
+def exec_floor(container):
+    """`exec true` straight on the API: create, start (output to its end), inspect."""
+    start = time.perf_counter()
+    e = api("POST", f"/containers/{container}/exec",
+            {"Cmd": ["true"], "AttachStdout": True, "AttachStderr": True})
+    api("POST", f"/exec/{e['Id']}/start", {"Detach": False, "Tty": False})
+    code = api("GET", f"/exec/{e['Id']}/json")["ExitCode"]
+    assert code == 0, code
+    return time.perf_counter() - start
 
 
 def timed(cmd, cwd):
@@ -83,6 +116,7 @@ def main():
                     time.sleep(0.1)
             times = {t: [] for t in tools}
             rss = {t: 0 for t in tools}
+            floors = []
             try:
                 for run in range(a.runs):
                     order = list(tools) if run % 2 == 0 else list(reversed(tools))
@@ -90,11 +124,17 @@ def main():
                         secs, mem = timed(base(tool) + args, d)
                         times[tool].append(secs)
                         rss[tool] = max(rss[tool], mem)
+                    if project == "bench-exec":
+                        floors.append(exec_floor(f"{project}-web-1"))
             finally:
                 subprocess.run(base("rcompose") + ["down", "-t", "0"], cwd=d, capture_output=True)
             r, f = statistics.median(times["rcompose"]), statistics.median(times["reference"])
             print(f"{what:<32}{r * 1000:>10.1f}ms{f * 1000:>10.1f}ms{r / f:>7.2f}x"
                   f"{rss['rcompose'] / rss['reference']:>10.2f}x", flush=True)
+            if floors:
+                floor = statistics.median(floors)
+                print(f"{'  engine floor (API calls)':<32}{floor * 1000:>10.1f}ms{'':>12}"
+                      f"{floor / f:>7.2f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -121,32 +121,19 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
     // images of the service and of what it depends on
     let scope =
         plan::services_in_scope(&project, std::slice::from_ref(&args.service), args.no_deps);
-    let images = super::up::Images::from_flags(args.pull, args.quiet_pull, args.build, false);
-    let builds = plan::builds(&project, &observed, &scope, images.build, &images.overrides)?;
-    let pulls = plan::pulls(
+    let mut images = super::up::Images::from_flags(args.pull, args.quiet_pull, args.build, false);
+    images.quiet_build = args.quiet_build;
+    super::up::prepare_images(
+        global,
+        &engine,
         &project,
         &observed,
         &scope,
-        images.pull.unwrap_or_default(),
-        images.build,
-    )?;
+        &images,
+        progress.as_ref(),
+    )
+    .await?;
     let quiet = crate::progress::Quiet;
-    if !builds.is_empty() {
-        let shown: &dyn crate::progress::Progress = if args.quiet_build {
-            &quiet
-        } else {
-            progress.as_ref()
-        };
-        execute(&engine, &project.name, &builds, global, shown).await?;
-    }
-    if !pulls.is_empty() {
-        let shown: &dyn crate::progress::Progress = if args.quiet_pull {
-            &quiet
-        } else {
-            progress.as_ref()
-        };
-        execute(&engine, &project.name, &pulls, global, shown).await?;
-    }
 
     // the dependencies, up as `up` would bring them
     let deps: Vec<String> = scope

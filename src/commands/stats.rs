@@ -37,16 +37,9 @@ pub fn binary_size(n: u64) -> String {
     format!("{}{}", significant(v, 4), units[i])
 }
 
-/// Decimal sizes as Docker prints I/O: `1.2kB`.
-pub fn decimal_size(n: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i + 1 < units.len() {
-        v /= 1000.0;
-        i += 1;
-    }
-    format!("{}{}", significant(v, 3), units[i])
+/// Decimal sizes as Docker prints I/O: `1.23kB`.
+fn decimal_size(n: u64) -> String {
+    super::images::human_size(n as i64)
 }
 
 struct Row {

@@ -46,6 +46,7 @@ pub fn pull_policy(p: Option<PullPolicy>) -> Option<Pull> {
 pub struct Images {
     pub pull: Option<Pull>,
     pub quiet_pull: bool,
+    pub quiet_build: bool,
     pub build: plan::Build,
     pub overrides: crate::build::Overrides,
 }
@@ -61,6 +62,7 @@ impl Images {
         Images {
             pull: pull_policy(pull),
             quiet_pull,
+            quiet_build: false,
             build: match (build, no_build) {
                 (true, _) => plan::Build::Always,
                 (_, true) => plan::Build::Never,
@@ -91,27 +93,16 @@ pub async fn converge(
     let progress = progress(global);
     let mut observed = observe(&engine, &project.name, Some(&project)).await?;
     let scope = plan::services_in_scope(&project, &opts.services, opts.no_deps);
-    let builds = plan::builds(&project, &observed, &scope, images.build, &images.overrides)?;
-    let pulls = plan::pulls(
+    let images_changed = prepare_images(
+        global,
+        &engine,
         &project,
         &observed,
         &scope,
-        images.pull.unwrap_or_default(),
-        images.build,
-    )?;
-    if !builds.is_empty() {
-        execute(&engine, &project.name, &builds, global, progress.as_ref()).await?;
-    }
-    if !pulls.is_empty() {
-        let quiet = crate::progress::Quiet;
-        let shown: &dyn crate::progress::Progress = if images.quiet_pull {
-            &quiet
-        } else {
-            progress.as_ref()
-        };
-        execute(&engine, &project.name, &pulls, global, shown).await?;
-    }
-    let images_changed = !builds.is_empty() || !pulls.is_empty();
+        &images,
+        progress.as_ref(),
+    )
+    .await?;
     if images_changed && !global.dry_run {
         // the new images' IDs label the containers
         observed = observe(&engine, &project.name, Some(&project)).await?;
@@ -119,6 +110,38 @@ pub async fn converge(
     let plan = plan::up(&project, &observed, &opts)?;
     execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
     Ok((engine, project, observed, plan))
+}
+
+/// Builds and pulls what the services in `scope` lack (per `images`); whether anything was.
+pub async fn prepare_images(
+    global: &Global,
+    engine: &Docker,
+    project: &Project,
+    observed: &Observed,
+    scope: &BTreeSet<String>,
+    images: &Images,
+    progress: &dyn crate::progress::Progress,
+) -> Result<bool, Failure> {
+    let builds = plan::builds(project, observed, scope, images.build, &images.overrides)?;
+    let pulls = plan::pulls(
+        project,
+        observed,
+        scope,
+        images.pull.unwrap_or_default(),
+        images.build,
+    )?;
+    let quiet = crate::progress::Quiet;
+    if !builds.is_empty() {
+        let shown: &dyn crate::progress::Progress =
+            if images.quiet_build { &quiet } else { progress };
+        execute(engine, &project.name, &builds, global, shown).await?;
+    }
+    if !pulls.is_empty() {
+        let shown: &dyn crate::progress::Progress =
+            if images.quiet_pull { &quiet } else { progress };
+        execute(engine, &project.name, &pulls, global, shown).await?;
+    }
+    Ok(!builds.is_empty() || !pulls.is_empty())
 }
 
 pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
