@@ -1,6 +1,7 @@
 //! `rcompose cp`: copies between a service's container and the local filesystem through the
 //! engine's tar archives, with `docker cp`'s naming rules (into a folder keeps the name,
-//! onto a new path renames), `-` for a tar stream, `-a` keeping owners, `-L` following a link.
+//! onto a new path renames), `-` for a tar stream, `-a` asking the engine to keep the tar's
+//! owners, `-L` following a link.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -187,15 +188,15 @@ async fn copy_out(
         }
         (parent, base_name(dest))
     };
-    extract(&tar, &into, &top, args.archive)
-        .map_err(|e| Failure::Other(format!("copy {src} to {dest}: {e}")))
+    // as `docker cp`: what is copied out belongs to whoever copies it, `-a` or not
+    extract(&tar, &into, &top).map_err(|e| Failure::Other(format!("copy {src} to {dest}: {e}")))
 }
 
 /// Unpacks `tar` into `into`, its top-level name replaced by `top`; refuses paths leaving it.
-fn extract(tar: &[u8], into: &Path, top: &str, owners: bool) -> std::io::Result<()> {
+fn extract(tar: &[u8], into: &Path, top: &str) -> std::io::Result<()> {
     let mut archive = tar::Archive::new(tar);
     archive.set_preserve_permissions(true);
-    archive.set_preserve_ownerships(owners);
+    archive.set_preserve_ownerships(false);
     archive.set_overwrite(true);
     for entry in archive.entries()? {
         let mut entry = entry?;
@@ -357,7 +358,7 @@ mod tests {
         h.set_cksum();
         b.append_data(&mut h, "orig/f.txt", &b"hi"[..]).unwrap();
         let tar = b.into_inner().unwrap();
-        extract(&tar, &dir, "renamed", false).unwrap();
+        extract(&tar, &dir, "renamed").unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.join("renamed/f.txt")).unwrap(),
             "hi"
@@ -370,7 +371,7 @@ mod tests {
         h.set_cksum();
         b.append(&h, &b"x"[..]).unwrap();
         let tar = b.into_inner().unwrap();
-        assert!(extract(&tar, &dir, "t", false).is_err());
+        assert!(extract(&tar, &dir, "t").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

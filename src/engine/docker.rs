@@ -651,8 +651,9 @@ impl Engine for Docker {
             follow: options.follow,
             stdout: true,
             stderr: true,
-            since: options.since.unwrap_or(0) as i32,
-            until: options.until.unwrap_or(0) as i32,
+            // the API's field is 32 bits: a time past 2038 is as far as it goes
+            since: options.since.unwrap_or(0).clamp(0, i32::MAX.into()) as i32,
+            until: options.until.unwrap_or(0).clamp(0, i32::MAX.into()) as i32,
             timestamps: options.timestamps,
             tail: options.tail.unwrap_or_else(|| "all".into()),
         };

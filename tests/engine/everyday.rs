@@ -594,3 +594,123 @@ services:
     let v: serde_json::Value = serde_json::from_str(&p.ok(&["version", "-f", "json"])).unwrap();
     assert_eq!(v["version"], format!("v{}", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn logs_since_until_and_cp_owners_and_links() {
+    let p = Project::new(
+        "logs2",
+        "services:\n  web:\n    image: IMAGE\n    command: [sh, -c, 'echo one; echo two; exec sleep 300']\n    init: true\n",
+    );
+    p.ok(&["up", "-d", "--wait"]);
+    let name = format!("{}-web-1", p.name);
+    eventually(20, "both lines logged", || {
+        (p.ok(&["logs", "--no-log-prefix"]) == "one\ntwo\n").then_some(())
+    });
+    assert_eq!(
+        p.ok(&["logs", "--no-log-prefix", "--since", "1h"]),
+        "one\ntwo\n"
+    );
+    assert_eq!(p.ok(&["logs", "--since", "2999-01-01T00:00:00Z"]), "");
+    assert_eq!(p.ok(&["logs", "--until", "2000-01-01"]), "");
+    let out = p.run(&["logs", "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("invalid time \"yesterday\""),
+        "{}",
+        stderr(&out)
+    );
+
+    // owners as `docker cp` leaves them: copies out belong to us, copies in keep the tar's
+    // owners (`-a` asks the engine to map them, which changes nothing without user namespaces)
+    p.ok(&[
+        "exec",
+        "-T",
+        "web",
+        "sh",
+        "-c",
+        "echo x > /tmp/owned && chown 1234:1234 /tmp/owned && ln -s /tmp/owned /tmp/link",
+    ]);
+    p.ok(&["cp", "-a", "web:/tmp/owned", "kept"]);
+    p.ok(&["cp", "web:/tmp/owned", "plain"]);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(p.dir.join("kept")).unwrap().uid(), 0);
+    assert_eq!(std::fs::metadata(p.dir.join("plain")).unwrap().uid(), 0);
+    p.write("local.txt", "l\n");
+    std::os::unix::fs::chown(p.dir.join("local.txt"), Some(4321), Some(4321)).unwrap();
+    p.ok(&["cp", "-a", "local.txt", "web:/tmp/a.txt"]);
+    p.ok(&["cp", "local.txt", "web:/tmp/b.txt"]);
+    let owners = p.ok(&[
+        "exec",
+        "-T",
+        "web",
+        "stat",
+        "-c",
+        "%u",
+        "/tmp/a.txt",
+        "/tmp/b.txt",
+    ]);
+    assert_eq!(owners, "4321\n4321\n");
+    // links: copied as links, or followed with -L under the link's name
+    p.ok(&["cp", "web:/tmp/link", "as-link"]);
+    assert!(
+        std::fs::symlink_metadata(p.dir.join("as-link"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    p.ok(&["cp", "-L", "web:/tmp/link", "followed"]);
+    let meta = std::fs::symlink_metadata(p.dir.join("followed")).unwrap();
+    assert!(meta.is_file());
+    assert_eq!(
+        std::fs::read_to_string(p.dir.join("followed")).unwrap(),
+        "x\n"
+    );
+    let _ = name;
+}
+
+#[test]
+fn attach_passes_signals_and_run_changes_capabilities() {
+    let p = Project::new(
+        "sig",
+        "
+services:
+  web:
+    image: IMAGE
+    command: [sh, -c, 'trap \"echo got-term; exit 5\" TERM; while true; do echo tick; sleep 1; done']
+    init: true
+",
+    );
+    p.ok(&["up", "-d", "--wait"]);
+    let mut attached = Live::start(&p, &["attach", "--no-stdin", "web"]);
+    attached.expect(20, "tick", |l| l == "tick");
+    // SIGTERM to rcompose reaches the container (--sig-proxy is on by default)
+    // SAFETY: a signal to our own child
+    assert_eq!(
+        unsafe { libc::kill(attached.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    attached.expect(20, "got-term", |l| l == "got-term");
+    assert_eq!(attached.exit_code(30), Some(5));
+
+    let id = p.ok(&[
+        "run",
+        "-d",
+        "--cap-drop",
+        "NET_RAW,CHOWN",
+        "web",
+        "sleep",
+        "300",
+    ]);
+    let host = p.inspect(id.trim()).host_config.unwrap();
+    let dropped = host.cap_drop.unwrap_or_default();
+    assert!(
+        dropped.contains(&"NET_RAW".to_string()) && dropped.contains(&"CHOWN".to_string()),
+        "{dropped:?}"
+    );
+    let out = p.run(&["exec", "-T", "--index", "1", "web", "true"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the service container stopped; the one-off is not exec's"
+    );
+}
