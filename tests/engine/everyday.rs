@@ -714,3 +714,106 @@ services:
         "the service container stopped; the one-off is not exec's"
     );
 }
+
+#[test]
+fn run_publishes_aliases_and_builds_and_events_and_stats_stream() {
+    let p = Project::new(
+        "run2",
+        "
+services:
+  app:
+    build: ./app
+    command: [sleep, '300']
+    init: true
+    networks:
+      default:
+        aliases: [app-alias]
+",
+    );
+    let _images = super::images::Images(vec![format!("{}-app", p.name)]);
+    p.write("app/Dockerfile", "FROM IMAGE\nRUN echo v1 > /v\n");
+    // --build makes the image; -p publishes; --use-aliases keeps the service's aliases
+    let id = p.ok(&[
+        "run",
+        "-d",
+        "--build",
+        "-p",
+        "127.0.0.1::8080",
+        "--use-aliases",
+        "app",
+        "sleep",
+        "300",
+    ]);
+    let c = p.inspect(id.trim());
+    assert_eq!(read_file(id.trim(), "/v"), "v1\n");
+    let bindings = c.host_config.unwrap().port_bindings.unwrap();
+    assert_eq!(
+        bindings["8080/tcp"].as_ref().unwrap()[0].host_ip.as_deref(),
+        Some("127.0.0.1")
+    );
+    let nets = c.network_settings.unwrap().networks.unwrap();
+    let aliases = nets[&format!("{}_default", p.name)]
+        .aliases
+        .clone()
+        .unwrap_or_default();
+    assert!(aliases.contains(&"app-alias".to_string()), "{aliases:?}");
+    let id2 = p.ok(&["run", "-d", "app", "sleep", "300"]);
+    let nets = p
+        .inspect(id2.trim())
+        .network_settings
+        .unwrap()
+        .networks
+        .unwrap();
+    let aliases = nets[&format!("{}_default", p.name)]
+        .aliases
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        !aliases.contains(&"app-alias".to_string()),
+        "no aliases without --use-aliases: {aliases:?}"
+    );
+
+    // events of the past: --since/--until replay and end (at `until`, a second from now)
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 2;
+    let out = p.ok(&[
+        "events",
+        "--json",
+        "--since",
+        "10m",
+        "--until",
+        &until.to_string(),
+    ]);
+    let actions: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["action"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        actions.iter().filter(|a| *a == "start").count() >= 2,
+        "{actions:?}"
+    );
+
+    // stats stream: a reading every second for each running container
+    let mut stats = Live::start(&p, &["stats", "--format", "json"]);
+    let first = stats.expect(20, "a reading", |l| l.contains("\"Name\""));
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert!(v["Name"].as_str().unwrap().contains("-app-run-"), "{v}");
+    let n = stats.seen.len();
+    eventually(20, "another round of readings", || {
+        while let Ok(l) = stats.lines.try_recv() {
+            stats.seen.push(l);
+        }
+        (stats.seen.len() >= n + 2).then_some(())
+    });
+    drop(stats);
+    p.ok(&["down", "-t", "0", "--remove-orphans"]);
+    assert!(p.containers().is_empty());
+}

@@ -76,7 +76,7 @@ impl Drop for Registry {
 }
 
 /// Images made by a test, removed at its end.
-struct Images(Vec<String>);
+pub struct Images(pub Vec<String>);
 
 impl Drop for Images {
     fn drop(&mut self) {
