@@ -61,37 +61,79 @@ pub fn size() -> Option<(u16, u16)> {
     None
 }
 
+/// The bytes of a detach-key sequence: `ctrl-p,ctrl-q` → `[0x10, 0x11]`; `None` when invalid.
+pub fn detach_keys(spec: &str) -> Option<Vec<u8>> {
+    spec.split(',')
+        .map(|k| {
+            let k = k.trim();
+            match k.strip_prefix("ctrl-") {
+                Some(c) if c.len() == 1 => {
+                    let b = c.as_bytes()[0].to_ascii_lowercase();
+                    match b {
+                        b'a'..=b'z' => Some(b - b'a' + 1),
+                        b'@' => Some(0),
+                        b'[' => Some(27),
+                        b'\\' => Some(28),
+                        b']' => Some(29),
+                        b'^' => Some(30),
+                        b'_' => Some(31),
+                        _ => None,
+                    }
+                }
+                None if k.len() == 1 => Some(k.as_bytes()[0]),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Pumps a session: stdin into it (closing its stdin at our EOF) when `forward_stdin`, its
 /// output to stdout and stderr, and on each window change `resize(cols, rows)`. Returns when
-/// the output ends.
-pub async fn pump<F, Fut>(session: Session, forward_stdin: bool, tty: bool, resize: F)
-where
+/// the output ends, or after our stdin typed the `detach` sequence (sent on: the engine
+/// detaches).
+pub async fn pump<F, Fut>(
+    session: Session,
+    forward_stdin: bool,
+    tty: bool,
+    detach: &[u8],
+    resize: F,
+) where
     F: Fn(u16, u16) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let Session { mut output, input } = session;
     let mut input = input;
+    let detach = detach.to_vec();
     let feeding = async move {
         if !forward_stdin {
-            return;
+            return false;
         }
         let mut stdin = tokio::io::stdin();
         let mut buf = vec![0u8; 8192];
+        let mut recent: Vec<u8> = Vec::new();
         loop {
             match stdin.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     if input.write_all(&buf[..n]).await.is_err() {
-                        return;
+                        return false;
                     }
                     let _ = input.flush().await;
+                    if !detach.is_empty() {
+                        recent.extend_from_slice(&buf[..n]);
+                        let keep = recent.len().saturating_sub(detach.len());
+                        recent.drain(..keep);
+                        if recent == detach {
+                            return true;
+                        }
+                    }
                 }
             }
         }
         // our stdin ended: the process's stdin ends too
         let _ = input.shutdown().await;
         // the output may still come: keep the connection's other half alive
-        std::future::pending::<()>().await;
+        std::future::pending::<bool>().await
     };
     let mut winch =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).ok();
@@ -118,12 +160,31 @@ where
     loop {
         tokio::select! {
             _ = &mut printing => return,
-            _ = &mut feeding, if !fed => fed = true,
+            detached = &mut feeding, if !fed => {
+                if detached {
+                    return;
+                }
+                fed = true;
+            }
             Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => None } }, if tty => {
                 if let Some((c, r)) = size() {
                     resize(c, r).await;
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detach_keys;
+
+    #[test]
+    fn detach_sequences_parse_like_dockers() {
+        assert_eq!(detach_keys("ctrl-p,ctrl-q"), Some(vec![0x10, 0x11]));
+        assert_eq!(detach_keys("ctrl-x"), Some(vec![0x18]));
+        assert_eq!(detach_keys("a,ctrl-@"), Some(vec![b'a', 0]));
+        assert_eq!(detach_keys("ctrl-1"), None);
+        assert_eq!(detach_keys("meta-x"), None);
     }
 }

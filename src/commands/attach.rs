@@ -16,6 +16,16 @@ pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
     let state = engine.inspect_container(&c.name).await?;
     let tty = state.tty && crate::term::stdin_is_tty();
     let keys = args.detach_keys.clone().unwrap_or_default();
+    let detach = crate::term::detach_keys(if keys.is_empty() {
+        "ctrl-p,ctrl-q"
+    } else {
+        &keys
+    })
+    .ok_or_else(|| {
+        Failure::Other(format!(
+            "invalid --detach-keys {keys:?}: expected keys such as `ctrl-p,ctrl-q` or `ctrl-x`"
+        ))
+    })?;
     if global.dry_run {
         return Ok(());
     }
@@ -54,7 +64,7 @@ pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
     };
     {
         let _raw = tty.then(crate::term::RawMode::enable);
-        let pumping = crate::term::pump(session, !args.no_stdin, tty, |w, h| {
+        let pumping = crate::term::pump(session, !args.no_stdin, tty, &detach, |w, h| {
             let (engine, name) = (&engine, &c.name);
             async move {
                 let _ = engine.resize_container(name, w, h).await;

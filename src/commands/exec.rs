@@ -51,7 +51,7 @@ pub async fn run(global: &Global, args: &ExecArgs) -> Result<(), Failure> {
     };
     {
         let _raw = tty.then(crate::term::RawMode::enable);
-        crate::term::pump(session, true, tty, |w, h| {
+        crate::term::pump(session, true, tty, &[], |w, h| {
             let (engine, id) = (&engine, &id);
             async move {
                 let _ = engine.resize_exec(id, w, h).await;

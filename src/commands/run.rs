@@ -207,7 +207,7 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
             .map_err(|e| fail("start", e))?;
         {
             let _raw = tty.then(crate::term::RawMode::enable);
-            crate::term::pump(session, oneoff.svc.stdin_open, tty, |w, h| {
+            crate::term::pump(session, oneoff.svc.stdin_open, tty, &[], |w, h| {
                 let (engine, name) = (&engine, &name);
                 async move {
                     let _ = engine.resize_container(name, w, h).await;

@@ -817,3 +817,58 @@ services:
     p.ok(&["down", "-t", "0", "--remove-orphans"]);
     assert!(p.containers().is_empty());
 }
+
+#[test]
+fn attach_detaches_on_its_keys_and_leaves_the_container_running() {
+    let p = Project::new(
+        "detach",
+        "
+services:
+  web:
+    image: IMAGE
+    command: [sh, -c, 'while true; do echo tick; sleep 1; done']
+    stdin_open: true
+    init: true
+",
+    );
+    p.ok(&["up", "-d", "--wait"]);
+    let mut child = command(&p, &["attach", "--detach-keys", "ctrl-x", "web"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "tick\n");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x18").unwrap();
+    stdin.flush().unwrap();
+    let status = eventually(20, "attach to detach", || child.try_wait().unwrap());
+    assert_eq!(status.code(), Some(0));
+    drop(stdin);
+    assert_eq!(
+        state(&p.containers()[&format!("{}-web-1", p.name)]),
+        "running"
+    );
+}
+
+#[test]
+fn cp_all_reaches_one_off_containers() {
+    let p = Project::new(
+        "cpall",
+        "services:\n  web:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n",
+    );
+    let id = p.ok(&["run", "-d", "web"]);
+    p.write("f.txt", "to the one-off\n");
+    let out = p.run(&["cp", "f.txt", "web:/tmp/"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("service web has no container"),
+        "{}",
+        stderr(&out)
+    );
+    p.ok(&["cp", "--all", "f.txt", "web:/tmp/"]);
+    assert_eq!(read_file(id.trim(), "/tmp/f.txt"), "to the one-off\n");
+}
