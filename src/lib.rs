@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod engine;
 pub mod exec;

@@ -154,6 +154,36 @@ fn write_json(out: &mut String, v: &Value, style: JsonStyle, depth: usize) {
     }
 }
 
+/// A size as the Docker CLI writes it: decimal units with 3 significant digits (`1.98MB`, Go's
+/// `units.HumanSize`), or binary ones with 4 (`1.953MiB`, `units.BytesSize`).
+pub fn size(bytes: u64, binary: bool) -> String {
+    let (base, digits, units) = if binary {
+        (1024.0, 4, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
+    } else {
+        (1000.0, 3, ["B", "kB", "MB", "GB", "TB", "PB"])
+    };
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= base && u + 1 < units.len() {
+        v /= base;
+        u += 1;
+    }
+    // Go's %.<digits>g for these magnitudes: that many significant digits, no trailing zeros
+    let whole = if v == 0.0 {
+        1
+    } else {
+        v.log10().floor() as i32 + 1
+    };
+    let decimals = (digits - whole).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{}", units[u])
+}
+
 /// A table as Docker's CLI prints them (Go's tabwriter: each column but the last padded to its
 /// widest cell plus 3 spaces, at least `min_width` wide: 10 for lists, 20 for `config`'s).
 pub fn table(rows: &[Vec<String>], min_width: usize) -> String {

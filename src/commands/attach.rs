@@ -1,8 +1,6 @@
 //! `rcompose attach`: our stdin, stdout and stderr on a service's running container (a TTY
 //! container in raw mode), signals passed on (`--sig-proxy`), detaching on `--detach-keys`.
 
-use futures_util::StreamExt;
-
 use super::{Failure, connect, one_container, target};
 use crate::cli::{AttachArgs, Global};
 use crate::engine::{Engine, Interactive};
@@ -38,29 +36,27 @@ pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
                 args.service, c.name, e.message
             ))
         })?;
-    let mut signals = Vec::new();
-    if args.sig_proxy && !tty {
-        use tokio::signal::unix::{SignalKind, signal};
-        for (kind, name) in [
-            (SignalKind::interrupt(), "SIGINT"),
-            (SignalKind::terminate(), "SIGTERM"),
-            (SignalKind::hangup(), "SIGHUP"),
-        ] {
-            if let Ok(s) = signal(kind) {
-                signals.push((s, name));
-            }
-        }
-    }
+    // --sig-proxy: our SIGINT, SIGTERM and SIGHUP go to the container (a TTY passes ^C itself)
     let proxy = async {
-        let mut streams = futures_util::stream::select_all(
-            signals
-                .into_iter()
-                .map(|(s, name)| tokio_stream_signal(s).map(move |_| name)),
-        );
-        while let Some(name) = streams.next().await {
+        use tokio::signal::unix::{SignalKind, signal};
+        if !args.sig_proxy || tty {
+            return std::future::pending().await;
+        }
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return std::future::pending().await;
+        };
+        loop {
+            let name = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+                _ = hup.recv() => "SIGHUP",
+            };
             let _ = engine.kill_container(&c.name, name).await;
         }
-        std::future::pending::<()>().await;
     };
     {
         let _raw = tty.then(crate::term::RawMode::enable);
@@ -81,11 +77,4 @@ pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
         "exited" | "dead" if after.exit_code != 0 => Err(Failure::Exit(after.exit_code as i32)),
         _ => Ok(()),
     }
-}
-
-/// A tokio signal as a stream.
-fn tokio_stream_signal(
-    mut s: tokio::signal::unix::Signal,
-) -> impl futures_util::Stream<Item = ()> + Unpin {
-    Box::pin(futures_util::stream::poll_fn(move |cx| s.poll_recv(cx)))
 }

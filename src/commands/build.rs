@@ -18,11 +18,6 @@ pub fn parse_build_args(items: &[String]) -> std::collections::BTreeMap<String, 
 
 pub async fn run(global: &Global, args: &BuildArgs) -> Result<(), Failure> {
     let project = load_project(global, &args.services)?;
-    for s in &args.services {
-        if !project.services.contains_key(s) {
-            return Err(super::no_such_service(&project, s));
-        }
-    }
     let engine = connect().await?;
     let observed = crate::observe::observe(&engine, &project.name, Some(&project)).await?;
     let scope = plan::services_in_scope(&project, &args.services, !args.with_dependencies);

@@ -59,11 +59,6 @@ pub async fn run(global: &Global, args: &CpArgs) -> Result<(), Failure> {
         (Some((s, _)), None) | (None, Some((s, _))) => s.to_string(),
     };
     let target = target(global, std::slice::from_ref(&service))?;
-    if let Some(p) = target.model()
-        && !p.services.contains_key(&service)
-    {
-        return Err(super::no_such_service(p, &service));
-    }
     let engine = connect().await?;
     let all = engine.list_containers(Some(target.name()), true).await?;
     if global.dry_run {
@@ -76,9 +71,9 @@ pub async fn run(global: &Global, args: &CpArgs) -> Result<(), Failure> {
         }
         (None, Some((_, dest))) => {
             let containers = targets(&all, &target, &service, args)?;
-            let tar = local_tar(&args.source, args)?;
+            let local = local_source(&args.source, args)?;
             for c in containers {
-                copy_in(&engine, &service, c, &tar, dest, args).await?;
+                copy_in(&engine, &service, c, &local, dest, args).await?;
             }
             Ok(())
         }
@@ -98,15 +93,12 @@ fn targets<'a>(
             all, target, service, args.index, false, args.all,
         )?]);
     }
-    let first = one_container(all, target, service, None, false, args.all)?;
-    let mut v: Vec<&ContainerInfo> = all
+    // the error when there is none; otherwise all of them
+    one_container(all, target, service, None, false, args.all)?;
+    Ok(all
         .iter()
         .filter(|c| c.service() == service && (args.all || !c.is_oneoff()))
-        .collect();
-    if v.is_empty() {
-        v.push(first);
-    }
-    Ok(v)
+        .collect())
 }
 
 fn missing(service: &str, c: &ContainerInfo, path: &str) -> Failure {
@@ -227,14 +219,19 @@ fn extract(tar: &[u8], into: &Path, top: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A local source: the tar on stdin (`-`), or what the path is (packed per destination).
-fn local_tar(src: &str, args: &CpArgs) -> Result<Local, Failure> {
+/// A local source: the tar on stdin (`-`), or a path (packed per destination).
+enum Local {
+    Tar(Vec<u8>),
+    Path { is_dir: bool },
+}
+
+fn local_source(src: &str, args: &CpArgs) -> Result<Local, Failure> {
     if src == "-" {
         let mut tar = Vec::new();
         std::io::stdin()
             .read_to_end(&mut tar)
             .map_err(|e| Failure::Other(format!("cannot read the tar on stdin: {e}")))?;
-        return Ok(Local { tar, is_dir: None });
+        return Ok(Local::Tar(tar));
     }
     let path = Path::new(src);
     let meta = if args.follow_link {
@@ -243,17 +240,9 @@ fn local_tar(src: &str, args: &CpArgs) -> Result<Local, Failure> {
         std::fs::symlink_metadata(path)
     }
     .map_err(|_| Failure::Other(format!("no such local file or folder: {src}")))?;
-    Ok(Local {
-        tar: Vec::new(),
-        is_dir: Some(meta.is_dir()),
+    Ok(Local::Path {
+        is_dir: meta.is_dir(),
     })
-}
-
-/// What `local_tar` read: a ready tar (stdin), or a local path packed per destination.
-struct Local {
-    tar: Vec<u8>,
-    /// `None` for a tar from stdin.
-    is_dir: Option<bool>,
 }
 
 fn pack(src: &Path, top: &str, follow: bool) -> std::io::Result<Vec<u8>> {
@@ -282,7 +271,11 @@ async fn copy_in(
     args: &CpArgs,
 ) -> Result<(), Failure> {
     let st = stat(engine, c, dest).await?;
-    let (folder, top) = match (&st, local.is_dir) {
+    let is_dir = match local {
+        Local::Tar(_) => None,
+        Local::Path { is_dir } => Some(*is_dir),
+    };
+    let (folder, top) = match (&st, is_dir) {
         // a tar stream is unpacked into a folder as it is
         (Some(s), None) if s.is_dir => (dest.to_string(), String::new()),
         (_, None) => {
@@ -311,11 +304,10 @@ async fn copy_in(
             (parent, base_name(dest))
         }
     };
-    let tar = if local.is_dir.is_none() {
-        local.tar.clone()
-    } else {
-        pack(Path::new(&args.source), &top, args.follow_link)
-            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", args.source)))?
+    let tar = match local {
+        Local::Tar(tar) => tar.clone(),
+        Local::Path { .. } => pack(Path::new(&args.source), &top, args.follow_link)
+            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", args.source)))?,
     };
     engine
         .upload_archive(&c.name, &folder, tar, args.archive)

@@ -11,7 +11,7 @@ use crate::engine::{EngineEvent, Interactive};
 fn text_time(nanos: i64) -> String {
     let secs = nanos.div_euclid(1_000_000_000);
     let micros = nanos.rem_euclid(1_000_000_000) / 1000;
-    let (y, m, d, hh, mm, ss) = civil(secs);
+    let (y, m, d, hh, mm, ss) = crate::clock::civil(secs);
     format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}.{micros:06}")
 }
 
@@ -19,25 +19,8 @@ fn text_time(nanos: i64) -> String {
 fn json_time(nanos: i64) -> String {
     let secs = nanos.div_euclid(1_000_000_000);
     let frac = nanos.rem_euclid(1_000_000_000);
-    let (y, m, d, hh, mm, ss) = civil(secs);
+    let (y, m, d, hh, mm, ss) = crate::clock::civil(secs);
     format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:09}Z")
-}
-
-/// Unix seconds → (year, month, day, hour, minute, second) in UTC.
-fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Howard Hinnant's days-to-civil
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// The attributes Compose shows: the engine's, without Compose's own labels.
@@ -83,18 +66,8 @@ pub fn render(e: &EngineEvent, json: bool) -> String {
 
 pub async fn run(global: &Global, args: &EventsArgs) -> Result<(), Failure> {
     let target = target(global, &args.services)?;
-    if let Some(p) = target.model() {
-        for s in &args.services {
-            if !p.services.contains_key(s) {
-                return Err(super::no_such_service(p, s));
-            }
-        }
-    }
     let engine = connect().await?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::clock::now_secs();
     let time = |t: &Option<String>| -> Result<Option<String>, Failure> {
         t.as_deref()
             .map(|s| super::logs::parse_time(s, now).map(|v| v.to_string()))

@@ -6,34 +6,11 @@ use super::{Failure, connect, print, select, target};
 use crate::cli::{Global, ImagesArgs, ListFormat};
 use crate::engine::Engine;
 
-/// `1.98MB`, as the Docker CLI writes sizes: decimal units, 3 significant digits (`%.3g`).
-pub fn human_size(bytes: i64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < units.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    let decimals = match v {
-        v if v >= 100.0 => 0,
-        v if v >= 10.0 => 1,
-        _ => 2,
-    };
-    let text = format!("{v:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    format!("{text}{}", units[u])
-}
-
 pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
     let target = target(global, &args.services)?;
     let engine = connect().await?;
     let all = engine.list_containers(Some(target.name()), true).await?;
-    let mut containers = select(&all, &target, &args.services)?;
+    let mut containers = select(&all, &args.services);
     containers.sort_by(|a, b| a.name.cmp(&b.name));
     let infos = try_join_all(containers.iter().map(|c| engine.image_info(&c.image_id))).await?;
     let rows: Vec<(&crate::engine::ContainerInfo, crate::engine::ImageInfo)> = containers
@@ -102,7 +79,7 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
                     } else {
                         &i.last_tagged
                     };
-                    let created = crate::plan::rfc3339_seconds(when).unwrap_or(0);
+                    let created = crate::clock::rfc3339_seconds(when).unwrap_or(0);
                     t.push(vec![
                         c.name.clone(),
                         repo,
@@ -112,7 +89,7 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
                             .chars()
                             .take(12)
                             .collect(),
-                        human_size(i.size),
+                        crate::render::size(i.size.max(0) as u64, false),
                         super::ps::ago(created),
                     ]);
                 }
@@ -125,11 +102,15 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
 
 #[cfg(test)]
 mod tests {
+    fn human_size(n: i64) -> String {
+        crate::render::size(n as u64, false)
+    }
+
     #[test]
     fn sizes_read_like_the_docker_cli() {
-        assert_eq!(super::human_size(1984230), "1.98MB");
-        assert_eq!(super::human_size(138_000_000), "138MB");
-        assert_eq!(super::human_size(512), "512B");
-        assert_eq!(super::human_size(12_345), "12.3kB");
+        assert_eq!(human_size(1984230), "1.98MB");
+        assert_eq!(human_size(138_000_000), "138MB");
+        assert_eq!(human_size(512), "512B");
+        assert_eq!(human_size(12_345), "12.3kB");
     }
 }

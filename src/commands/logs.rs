@@ -20,37 +20,19 @@ pub fn parse_time(text: &str, now: i64) -> Result<i64, Failure> {
     if let Ok(secs) = t.parse::<f64>() {
         return Ok(secs as i64);
     }
-    if let Some(secs) = crate::plan::rfc3339_seconds(t) {
+    if let Some(secs) = crate::clock::rfc3339_seconds(t) {
         return Ok(secs);
     }
     if let Some(d) = crate::model::Duration::parse(t) {
         return Ok(now - d.0 / 1_000_000_000);
     }
     // a date alone
-    if let Some(secs) = crate::plan::rfc3339_seconds(&format!("{t}T00:00:00Z")) {
+    if let Some(secs) = crate::clock::rfc3339_seconds(&format!("{t}T00:00:00Z")) {
         return Ok(secs);
     }
     Err(Failure::Other(format!(
         "invalid time {text:?}: expected RFC 3339 (2013-01-02T13:23:37Z), a Unix timestamp, or a duration such as 42m"
     )))
-}
-
-/// Nanoseconds since the epoch of an RFC 3339 timestamp with a fraction (the engine's
-/// `2024-01-02T03:04:05.123456789Z` log prefix; the fraction may be shortened).
-pub fn rfc3339_nanos(t: &str) -> Option<i128> {
-    let secs = crate::plan::rfc3339_seconds(t)?;
-    let frac = t.find('.').map_or("", |i| {
-        let rest = &t[i + 1..];
-        let end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        &rest[..end]
-    });
-    let mut nanos: i128 = 0;
-    for (i, d) in frac.chars().take(9).enumerate() {
-        nanos += i128::from(d.to_digit(10)?) * 10i128.pow(8 - i as u32);
-    }
-    Some(i128::from(secs) * 1_000_000_000 + nanos)
 }
 
 /// One line of a container: its time (the engine's prefix), and the line without it.
@@ -60,7 +42,7 @@ fn split_timestamp(line: &[u8]) -> (i128, &[u8], &[u8]) {
     let rest = line.get(space + 1..).unwrap_or_default();
     let nanos = std::str::from_utf8(stamp)
         .ok()
-        .and_then(rfc3339_nanos)
+        .and_then(crate::clock::rfc3339_nanos)
         .unwrap_or(0);
     (nanos, stamp, rest)
 }
@@ -68,11 +50,10 @@ fn split_timestamp(line: &[u8]) -> (i128, &[u8], &[u8]) {
 /// The containers `logs` reads: the services' (one-offs aside), `--index` narrowing.
 pub fn chosen<'a>(
     all: &'a [ContainerInfo],
-    target: &super::Target,
     services: &[String],
     index: Option<u32>,
 ) -> Result<Vec<&'a ContainerInfo>, Failure> {
-    let picked: Vec<&ContainerInfo> = select(all, target, services)?
+    let picked: Vec<&ContainerInfo> = select(all, services)
         .into_iter()
         .filter(|c| !c.is_oneoff())
         .filter(|c| index.is_none_or(|i| c.number() == i))
@@ -100,7 +81,7 @@ pub fn short_name(project: &str, name: &str) -> String {
 pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
     let target = target(global, &args.services)?;
     let engine = connect().await?;
-    let now = now_secs();
+    let now = crate::clock::now_secs();
     let since = args
         .since
         .as_deref()
@@ -123,7 +104,7 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
     // events first, so that no start between the listing and the subscription is missed
     let events = args.follow.then(|| engine.events(target.name()));
     let all = engine.list_containers(Some(target.name()), true).await?;
-    let containers = chosen(&all, &target, &args.services, args.index)?;
+    let containers = chosen(&all, &args.services, args.index)?;
     let printer = Arc::new(LogPrinter::new(
         color(global, true) && !args.no_color,
         !args.no_log_prefix,
@@ -277,16 +258,17 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
     }
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_split_at_their_timestamp() {
+        let (t, stamp, rest) = split_timestamp(b"2024-01-02T03:04:05.5Z hello world");
+        assert_eq!(t % 1_000_000_000, 500_000_000);
+        assert_eq!(stamp, b"2024-01-02T03:04:05.5Z");
+        assert_eq!(rest, b"hello world");
+    }
 
     #[test]
     fn times_parse_in_every_form() {
@@ -300,18 +282,5 @@ mod tests {
         assert_eq!(parse_time("1357133017", now).ok(), Some(1_357_133_017));
         assert_eq!(parse_time("2013-01-02", now).ok(), Some(1_357_084_800));
         assert!(parse_time("yesterday", now).is_err());
-    }
-
-    #[test]
-    fn shortened_fractions_order_correctly() {
-        let a = rfc3339_nanos("2024-01-02T03:04:05.1Z").unwrap();
-        let b = rfc3339_nanos("2024-01-02T03:04:05.12Z").unwrap();
-        let c = rfc3339_nanos("2024-01-02T03:04:05.123456789Z").unwrap();
-        assert!(a < b && b < c, "{a} {b} {c}");
-        assert_eq!(c % 1_000_000_000, 123_456_789);
-        let (t, stamp, rest) = split_timestamp(b"2024-01-02T03:04:05.5Z hello world");
-        assert_eq!(t % 1_000_000_000, 500_000_000);
-        assert_eq!(stamp, b"2024-01-02T03:04:05.5Z");
-        assert_eq!(rest, b"hello world");
     }
 }

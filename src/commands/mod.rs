@@ -160,7 +160,19 @@ pub fn load_project(
 ) -> Result<crate::model::Project, Failure> {
     let loaded = load::load(&options(global, services)?)?;
     warn(&loaded);
+    require_services(&loaded.project, services)?;
     Ok(loaded.project)
+}
+
+/// Every name in `services` is a service of `project`; the error names the first that is not.
+pub fn require_services(
+    project: &crate::model::Project,
+    services: &[String],
+) -> Result<(), Failure> {
+    match services.iter().find(|s| !project.services.contains_key(*s)) {
+        Some(s) => Err(no_such_service(project, s)),
+        None => Ok(()),
+    }
 }
 
 /// What a command works on: the loaded project, or only its name (`-p NAME` without files,
@@ -191,6 +203,7 @@ pub fn target(global: &Global, services: &[String]) -> Result<Target, Failure> {
     match load::load(&opts) {
         Ok(loaded) => {
             warn(&loaded);
+            require_services(&loaded.project, services)?;
             Ok(Target::Project(Box::new(loaded.project)))
         }
         Err(e) if no_file(&e) => {
@@ -272,24 +285,16 @@ pub async fn execute<E: crate::engine::Engine>(
     Ok(())
 }
 
-/// The containers of the target's services (all when `services` is empty); an unknown service
-/// is an error.
+/// The containers of `services` (all when empty; [`target`] and [`load_project`] have checked
+/// the names).
 pub fn select<'a>(
     containers: &'a [crate::engine::ContainerInfo],
-    target: &Target,
     services: &[String],
-) -> Result<Vec<&'a crate::engine::ContainerInfo>, Failure> {
-    if let Some(p) = target.model() {
-        for s in services {
-            if !p.services.contains_key(s) {
-                return Err(no_such_service(p, s));
-            }
-        }
-    }
-    Ok(containers
+) -> Vec<&'a crate::engine::ContainerInfo> {
+    containers
         .iter()
         .filter(|c| services.is_empty() || services.iter().any(|s| s == c.service()))
-        .collect())
+        .collect()
 }
 
 /// `no such service: x`, with a did-you-mean or the profile that would enable it.
@@ -375,11 +380,10 @@ pub async fn lifecycle(
     let target = target(global, services)?;
     let engine = connect().await?;
     let observed = crate::observe::observe(&engine, target.name(), None).await?;
-    let containers: Vec<&crate::engine::ContainerInfo> =
-        select(&observed.containers, &target, services)?
-            .into_iter()
-            .filter(|c| !c.is_oneoff() && wanted(c))
-            .collect();
+    let containers: Vec<&crate::engine::ContainerInfo> = select(&observed.containers, services)
+        .into_iter()
+        .filter(|c| !c.is_oneoff() && wanted(c))
+        .collect();
     if containers.is_empty() {
         eprintln!("no container {what} in project {}", target.name());
         return Ok(());
@@ -401,7 +405,7 @@ pub fn one_container<'a>(
     oneoff: bool,
 ) -> Result<&'a crate::engine::ContainerInfo, Failure> {
     let services = [service.to_string()];
-    let mut mine: Vec<&crate::engine::ContainerInfo> = select(all, target, &services)?
+    let mut mine: Vec<&crate::engine::ContainerInfo> = select(all, &services)
         .into_iter()
         .filter(|c| oneoff || !c.is_oneoff())
         .collect();

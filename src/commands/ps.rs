@@ -21,7 +21,7 @@ pub async fn run(global: &Global, args: &PsArgs) -> Result<(), Failure> {
             }
         }
     }
-    let mut shown: Vec<&ContainerInfo> = select(&all, &target, &args.services)?
+    let mut shown: Vec<&ContainerInfo> = select(&all, &args.services)
         .into_iter()
         .filter(|c| {
             if !statuses.is_empty() {
@@ -87,10 +87,7 @@ fn ports(c: &ContainerInfo) -> String {
 
 /// `3 seconds ago`, as the Docker CLI words it.
 pub fn ago(created: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(created);
+    let now = crate::clock::now_secs();
     let s = (now - created).max(0);
     let (n, unit) = match s {
         0 => return "Less than a second ago".into(),
@@ -170,25 +167,8 @@ fn json_line(c: &ContainerInfo) -> String {
 
 /// `2026-11-25 14:11:01 +0000 UTC`.
 fn time_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // civil date from days since 1970-01-01 (Howard Hinnant's algorithm)
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z.rem_euclid(146097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let (y, m, d, hh, mm, ss) = crate::clock::civil(secs);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} +0000 UTC")
 }
 
 #[cfg(test)]

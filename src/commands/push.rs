@@ -9,11 +9,6 @@ use crate::plan::{self, Op, Plan};
 
 pub async fn run(global: &Global, args: &PushArgs) -> Result<(), Failure> {
     let project = load_project(global, &args.services)?;
-    for s in &args.services {
-        if !project.services.contains_key(s) {
-            return Err(super::no_such_service(&project, s));
-        }
-    }
     let engine = connect().await?;
     let scope = plan::services_in_scope(&project, &args.services, !args.include_deps);
     let mut plan = Plan::default();

@@ -11,11 +11,10 @@ pub async fn run(global: &Global, args: &RmArgs) -> Result<(), Failure> {
     let target = target(global, &args.services)?;
     let engine = connect().await?;
     let observed = crate::observe::observe(&engine, target.name(), None).await?;
-    let selected: Vec<&crate::engine::ContainerInfo> =
-        select(&observed.containers, &target, &args.services)?
-            .into_iter()
-            .filter(|c| !c.is_oneoff())
-            .collect();
+    let selected: Vec<&crate::engine::ContainerInfo> = select(&observed.containers, &args.services)
+        .into_iter()
+        .filter(|c| !c.is_oneoff())
+        .collect();
     let progress = progress(global);
     if args.stop {
         let running: Vec<_> = selected

@@ -109,9 +109,6 @@ pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, F
 
 pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
     let project = load_project(global, std::slice::from_ref(&args.service))?;
-    if !project.services.contains_key(&args.service) {
-        return Err(super::no_such_service(&project, &args.service));
-    }
     let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
     let svc = adjust(&project, args, tty)?;
     let engine = connect().await?;
@@ -150,12 +147,14 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
             ignore_orphans: true,
             ..Default::default()
         };
-        let mut up = plan::up(&project, &observed, &opts)?;
-        if deps.is_empty() {
-            // only the orphans go
-            up.steps.retain(|s| s.reason == "orphan");
-        }
-        execute(&engine, &project.name, &up, global, progress.as_ref()).await?;
+        let plan = if deps.is_empty() {
+            let mut only = plan::Plan::default();
+            plan::orphans(&project, &observed, &opts, &mut only);
+            only
+        } else {
+            plan::up(&project, &observed, &opts)?
+        };
+        execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
     }
 
     let slug = slug()?;

@@ -10,38 +10,15 @@ use super::{Failure, connect, select, target};
 use crate::cli::{Global, ListFormat, StatsArgs};
 use crate::engine::{ContainerInfo, Engine, Interactive, StatsSample};
 
-/// `v` with `p` significant digits, trailing zeros dropped (Go's `%.<p>g` for these ranges).
-fn significant(v: f64, p: i32) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    let digits = v.abs().log10().floor() as i32 + 1;
-    let decimals = (p - digits).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+fn binary_size(n: u64) -> String {
+    crate::render::size(n, true)
 }
 
-/// Binary sizes as Docker prints memory: `1.953MiB`.
-pub fn binary_size(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i + 1 < units.len() {
-        v /= 1024.0;
-        i += 1;
-    }
-    format!("{}{}", significant(v, 4), units[i])
-}
-
-/// Decimal sizes as Docker prints I/O: `1.23kB`.
 fn decimal_size(n: u64) -> String {
-    super::images::human_size(n as i64)
+    crate::render::size(n, false)
 }
 
+#[derive(Clone)]
 struct Row {
     id: String,
     name: String,
@@ -131,7 +108,7 @@ pub async fn run(global: &Global, args: &StatsArgs) -> Result<(), Failure> {
     let all = engine
         .list_containers(Some(target.name()), args.all)
         .await?;
-    let mut containers: Vec<&ContainerInfo> = select(&all, &target, &services)?;
+    let mut containers: Vec<&ContainerInfo> = select(&all, &services);
     containers.sort_by(|a, b| a.name.cmp(&b.name));
     if args.no_stream {
         let reads = containers.iter().map(|c| {
@@ -173,8 +150,7 @@ pub async fn run(global: &Global, args: &StatsArgs) -> Result<(), Failure> {
         tokio::select! {
             _ = tick.tick() => {
                 let text = {
-                    let rows = latest.lock().expect("stats lock");
-                    let rows: Vec<Row> = rows.values().map(|r| Row { id: r.id.clone(), name: r.name.clone(), sample: r.sample.clone() }).collect();
+                    let rows: Vec<Row> = latest.lock().expect("stats lock").values().cloned().collect();
                     render(&rows, args.format, args.no_trunc)
                 };
                 super::print(&if clear { format!("\x1b[2J\x1b[H{text}") } else { text })?;

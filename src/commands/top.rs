@@ -9,7 +9,7 @@ pub async fn run(global: &Global, args: &ServicesArgs) -> Result<(), Failure> {
     let target = target(global, &args.services)?;
     let engine = connect().await?;
     let all = engine.list_containers(Some(target.name()), false).await?;
-    let mut containers: Vec<_> = select(&all, &target, &args.services)?
+    let mut containers: Vec<_> = select(&all, &args.services)
         .into_iter()
         .filter(|c| c.is_running() && !c.is_oneoff())
         .collect();

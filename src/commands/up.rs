@@ -81,11 +81,8 @@ pub async fn converge(
     images: Images,
 ) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let project = load_project(global, &opts.services)?;
-    for s in opts.services.iter().chain(opts.scale.keys()) {
-        if !project.services.contains_key(s) {
-            return Err(super::no_such_service(&project, s));
-        }
-    }
+    let scaled: Vec<String> = opts.scale.keys().cloned().collect();
+    super::require_services(&project, &scaled)?;
     opts.env_files = global.env_files.clone();
     opts.ignore_orphans = std::env::var("COMPOSE_IGNORE_ORPHANS")
         .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "True" | "TRUE"));
@@ -158,7 +155,7 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
         timeout: args.timeout,
         ..Default::default()
     };
-    let start = now_secs();
+    let start = crate::clock::now_secs();
     let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
     let converging = converge(global, opts, images);
     let (engine, project, _, plan) = match (args.wait, args.wait_timeout) {
@@ -184,13 +181,6 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
         })
         .collect();
     attach(global, args, &engine, &project, start, &started).await
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// What the log followers report.
@@ -323,7 +313,7 @@ async fn attach(
             }
             Some(Ok(e)) = events.next() => {
                 if e.action == "start" && watched.iter().any(|(n, _)| *n == e.name) && following.insert(e.name.clone()) {
-                    follow(e.name.clone(), now_secs(), tx.clone());
+                    follow(e.name.clone(), crate::clock::now_secs(), tx.clone());
                 }
             }
             _ = interrupt.recv() => {

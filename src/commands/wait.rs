@@ -12,7 +12,7 @@ pub async fn run(global: &Global, args: &WaitArgs) -> Result<(), Failure> {
     let target = target(global, &args.services)?;
     let engine = connect().await?;
     let all = engine.list_containers(Some(target.name()), false).await?;
-    let running: Vec<String> = select(&all, &target, &args.services)?
+    let running: Vec<String> = select(&all, &args.services)
         .into_iter()
         .filter(|c| !c.is_oneoff())
         .map(|c| c.name.clone())

@@ -519,41 +519,11 @@ fn older_than_policy(last_tagged: &str, policy: &str) -> bool {
             None => return false,
         },
     };
-    let Some(then) = rfc3339_seconds(last_tagged) else {
+    let Some(then) = crate::clock::rfc3339_seconds(last_tagged) else {
         // the engine does not know when: pull
         return true;
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    now - then > interval
-}
-
-/// `2026-11-25T14:11:01.123Z` → seconds since the epoch (UTC offsets `Z` or `+hh:mm`).
-pub fn rfc3339_seconds(t: &str) -> Option<i64> {
-    let (date, rest) = t.split_once('T')?;
-    let mut d = date.split('-').map(|x| x.parse::<i64>());
-    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    let time: String = rest.chars().take(8).collect();
-    let mut tp = time.split(':').map(|x| x.parse::<i64>());
-    let (hh, mm, ss) = (tp.next()?.ok()?, tp.next()?.ok()?, tp.next()?.ok()?);
-    let offset = match rest.rfind(['+', '-']).filter(|&i| i >= 8) {
-        Some(i) => {
-            let sign = if rest[i..].starts_with('-') { -1 } else { 1 };
-            let mut o = rest[i + 1..].split(':').map(|x| x.parse::<i64>());
-            sign * (o.next()?.ok()? * 3600 + o.next().and_then(Result::ok).unwrap_or(0) * 60)
-        }
-        None => 0,
-    };
-    // days from the civil date (Howard Hinnant's algorithm)
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some(days * 86400 + hh * 3600 + mm * 60 + ss - offset)
+    crate::clock::now_secs() - then > interval
 }
 
 /// What the dependents of a service wait for, by container.
@@ -728,7 +698,13 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         )?;
     }
 
-    // containers of services that are gone
+    orphans(project, observed, opts, &mut plan);
+    Ok(plan)
+}
+
+/// Containers of services that are gone (one-offs aside): removed with `--remove-orphans`,
+/// otherwise a warning (unless `COMPOSE_IGNORE_ORPHANS`).
+pub fn orphans(project: &Project, observed: &Observed, opts: &UpOptions, plan: &mut Plan) {
     let known: BTreeSet<&String> = project
         .services
         .keys()
@@ -768,7 +744,6 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
             names.join(", ")
         ));
     }
-    Ok(plan)
 }
 
 /// A one-off container of `rcompose run`: the service as the command line changed it, its
@@ -795,19 +770,18 @@ pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan
     let scope = BTreeSet::from([o.service.clone()]);
     let mut deps = infra(project, observed, &scope, &mut plan)?;
     if o.wait_for_deps {
+        // the dependencies are up (the command ran `up` for them): only their conditions wait
+        let mut gates = Gates::default();
         for (dep, d) in &o.svc.depends_on {
-            let op = |name: String| match d.condition.as_str() {
-                "service_healthy" => Some(Op::WaitHealthy { name }),
-                "service_completed_successfully" => Some(Op::WaitCompleted { name }),
-                _ => None,
-            };
             for c in observed.service_containers(dep) {
-                if let Some(op) = op(c.name.clone()) {
-                    let reason = format!("{} depends on {dep}: {}", o.service, d.condition);
-                    let i = plan.add(op, Some(dep), vec![], &reason);
-                    plan.steps[i].optional = !d.required;
-                    deps.push(i);
-                }
+                let r = Requirement {
+                    container: c.name.clone(),
+                    service: dep.clone(),
+                    condition: d.condition.clone(),
+                    optional: !d.required,
+                    dependent: o.service.clone(),
+                };
+                deps.extend(r.gate(&mut plan, &mut gates));
             }
         }
     }

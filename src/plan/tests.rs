@@ -259,9 +259,12 @@ fn extra_networks_are_connected_before_start() {
 
 #[test]
 fn pull_policy_intervals_read_the_last_pull_time() {
-    assert_eq!(super::rfc3339_seconds("1970-01-02T00:00:00Z"), Some(86400));
     assert_eq!(
-        super::rfc3339_seconds("2026-11-25T14:11:01.5+01:00"),
+        crate::clock::rfc3339_seconds("1970-01-02T00:00:00Z"),
+        Some(86400)
+    );
+    assert_eq!(
+        crate::clock::rfc3339_seconds("2026-11-25T14:11:01.5+01:00"),
         Some(1795615861 - 3600)
     );
     assert!(super::older_than_policy("2001-01-01T00:00:00Z", "daily"));

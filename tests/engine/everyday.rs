@@ -108,21 +108,14 @@ fn logs_merge_by_time_tail_index_and_prefix() {
     );
     assert!(out.contains("db warning"), "stderr too: {out}");
     // merged in time order: the timestamps after the prefix never go back
-    let times: Vec<String> = lines
+    let times: Vec<i128> = lines
         .iter()
         .map(|l| {
-            l.split("| ")
-                .nth(1)
-                .unwrap()
-                .split(' ')
-                .next()
-                .unwrap()
-                .to_string()
+            let stamp = l.split("| ").nth(1).unwrap().split(' ').next().unwrap();
+            rcompose::clock::rfc3339_nanos(stamp).unwrap()
         })
         .collect();
-    let mut sorted = times.clone();
-    sorted.sort();
-    assert_eq!(times.len(), sorted.len());
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{out}");
     let only = p.ok(&["logs", "--no-log-prefix", "--index", "2", "web"]);
     assert_eq!(only, "web up\n");
     // the last line by the engine's clock (stdout and stderr race at the same instant)
@@ -528,8 +521,7 @@ services:
     assert!(top.starts_with("SERVICE  #   UID"), "{top}");
     assert!(
         top.lines()
-            .any(|l| l.starts_with("web      1") && l.contains("sleep 1")
-                || l.contains("while true")),
+            .any(|l| l.starts_with("web      1") && l.contains("while true")),
         "{top}"
     );
     // port: what the engine published
@@ -602,7 +594,6 @@ fn logs_since_until_and_cp_owners_and_links() {
         "services:\n  web:\n    image: IMAGE\n    command: [sh, -c, 'echo one; echo two; exec sleep 300']\n    init: true\n",
     );
     p.ok(&["up", "-d", "--wait"]);
-    let name = format!("{}-web-1", p.name);
     eventually(20, "both lines logged", || {
         (p.ok(&["logs", "--no-log-prefix"]) == "one\ntwo\n").then_some(())
     });
@@ -665,7 +656,6 @@ fn logs_since_until_and_cp_owners_and_links() {
         std::fs::read_to_string(p.dir.join("followed")).unwrap(),
         "x\n"
     );
-    let _ = name;
 }
 
 #[test]

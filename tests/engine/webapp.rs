@@ -49,7 +49,12 @@ fn the_example_app_serves_counts_and_keeps_its_data() {
         assert!(out.status.success(), "rcompose {args:?}:\n{}", stderr(&out));
     };
     // the built images go when the test ends
-    let _images = ImagesOf(p.name.clone());
+    let _images = super::images::Images(
+        ["cache", "db", "backend", "frontend"]
+            .iter()
+            .map(|s| format!("{}-{s}", p.name))
+            .collect(),
+    );
     rc(&["up", "--build", "--wait"]);
     let port: u16 = port.parse().unwrap();
     let first = get_json(port, "/api/visit");
@@ -67,22 +72,4 @@ fn the_example_app_serves_counts_and_keeps_its_data() {
 
     rc(&["down", "-v"]);
     assert!(p.volumes().is_empty());
-}
-
-/// Removes the images built for a project when the test ends.
-struct ImagesOf(String);
-
-impl Drop for ImagesOf {
-    fn drop(&mut self) {
-        for s in ["cache", "db", "backend", "frontend"] {
-            let _ = block_on(docker().remove_image(
-                &format!("{}-{s}", self.0),
-                Some(q::RemoveImageOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-                None,
-            ));
-        }
-    }
 }
