@@ -14,6 +14,7 @@ pub mod plan;
 pub mod progress;
 pub mod render;
 pub mod term;
+pub mod watch;
 
 pub use load::{Loaded, Options, load};
 pub use model::Project;

@@ -17,7 +17,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Compose configuration files (`-` for stdin)
     #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
@@ -122,12 +122,54 @@ pub enum Command {
     Stats(StatsArgs),
     /// Show the rcompose version information
     Version(VersionArgs),
+    /// Watch the build context and sync, restart or rebuild services when files change
+    Watch(WatchArgs),
     /// Parse, resolve and render the compose file in canonical format
     Config(ConfigArgs),
     /// Draw the service dependency graph
     Graph(GraphArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
+}
+
+/// A Go-style duration on the command line (`50ms`, `1s`, `1m30s`).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    match crate::model::Duration::parse(s) {
+        Some(d) if d.0 >= 0 => Ok(std::time::Duration::from_nanos(d.0 as u64)),
+        _ => Err(format!(
+            "{s:?} is not a duration (write it like 50ms, 1s or 1m30s)"
+        )),
+    }
+}
+
+/// The watch settings `watch` and `up --watch` share.
+#[derive(Debug, Clone, Args)]
+pub struct WatchSettings {
+    /// How long files must be quiet before a batch of changes is carried out
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "RCOMPOSE_WATCH_QUIET_PERIOD",
+        default_value = "50ms",
+        value_parser = parse_duration
+    )]
+    pub quiet_period: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    pub services: Vec<String>,
+    /// Do not build and start the services before watching
+    #[arg(long)]
+    pub no_up: bool,
+    /// Prune dangling images on rebuild
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub prune: bool,
+    /// Hide build output
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub settings: WatchSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -298,6 +340,12 @@ pub struct UpArgs {
     /// Return the exit code of the selected service container. Implies --abort-on-container-exit
     #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
     pub exit_code_from: Option<String>,
+    /// Watch source code and rebuild/refresh containers when files are updated (with -d: the
+    /// services run detached and the watch stays in the foreground)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    #[command(flatten)]
+    pub watch_settings: WatchSettings,
     /// Build images before starting containers
     #[arg(long, conflicts_with = "no_build")]
     pub build: bool,

@@ -1,8 +1,6 @@
 //! `rcompose exec`: runs a command in a service's running container, with a TTY when stdin is a
 //! terminal (raw mode, size and resizes forwarded), stdin piped otherwise; its exit code is ours.
 
-use std::time::Duration;
-
 use super::{Failure, connect, one_container, target};
 use crate::cli::{ExecArgs, Global};
 use crate::engine::{Engine, ExecRequest, Interactive};
@@ -59,25 +57,9 @@ pub async fn run(global: &Global, args: &ExecArgs) -> Result<(), Failure> {
         })
         .await;
     }
-    let code = exit_code(&engine, &id).await.map_err(what)?;
+    let code = crate::engine::exit_code(&engine, &id).await.map_err(what)?;
     match code {
         0 => Ok(()),
         n => Err(Failure::Exit(n as i32)),
     }
-}
-
-/// The exit code of an exec whose output ended: the engine records it a moment after.
-pub async fn exit_code(engine: &crate::engine::Docker, id: &str) -> crate::engine::Result<i64> {
-    let mut delay = Duration::from_millis(2);
-    for _ in 0..60 {
-        if let Some(code) = engine.exec_exit_code(id).await? {
-            return Ok(code);
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(100));
-    }
-    Err(crate::engine::EngineError::new(
-        crate::engine::ErrorKind::Other,
-        "the command's output ended but the engine reports it still running",
-    ))
 }

@@ -32,6 +32,7 @@ pub mod unpause;
 pub mod up;
 pub mod version;
 pub mod wait;
+pub mod watch;
 
 use std::io::{Read, Write};
 
@@ -117,6 +118,7 @@ pub fn run() -> i32 {
         Command::Attach(args) => block_on(attach::run(g, args)),
         Command::Stats(args) => block_on(stats::run(g, args)),
         Command::Version(args) => version::run(args),
+        Command::Watch(args) => block_on(watch::run(g, args)),
     };
     match result {
         Ok(()) => 0,

@@ -156,6 +156,11 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
         ..Default::default()
     };
     let start = crate::clock::now_secs();
+    // the watch rules are checked before anything is created
+    let watched = match args.watch {
+        true => Some(super::watch::load_watched(global, &args.services)?),
+        false => None,
+    };
     let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
     let converging = converge(global, opts, images);
     let (engine, project, _, plan) = match (args.wait, args.wait_timeout) {
@@ -168,19 +173,57 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
             })??,
         _ => converging.await?,
     };
-    if args.detach || args.wait || args.no_start || global.dry_run {
+    if global.dry_run || args.no_start {
         return Ok(());
     }
-    // containers this run started print from the start, even if they already stopped
-    let started: HashSet<String> = plan
-        .steps
+    // detached, Ctrl-C ends the watch; attached, the logs own it (they stop the services)
+    let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        if args.detach || args.wait {
+            Box::pin(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+        } else {
+            Box::pin(std::future::pending())
+        };
+    let watching = watched.map(|(project, rules)| {
+        let settings = &args.watch_settings;
+        super::watch::watch(
+            global,
+            engine.clone(),
+            project,
+            rules,
+            settings,
+            false,
+            true,
+            stop,
+        )
+    });
+    if let Some(watching) = watching {
+        if args.detach || args.wait {
+            // `up -d --watch`: the services run detached, the watch stays in the foreground
+            return watching.await;
+        }
+        let started = started(&plan);
+        return tokio::select! {
+            r = attach(global, args, &engine, &project, start, &started) => r,
+            r = watching => r,
+        };
+    }
+    if args.detach || args.wait {
+        return Ok(());
+    }
+    attach(global, args, &engine, &project, start, &started(&plan)).await
+}
+
+/// The containers `plan` starts: they print from the start, even if they already stopped.
+fn started(plan: &plan::Plan) -> HashSet<String> {
+    plan.steps
         .iter()
         .filter_map(|s| match &s.op {
             Op::StartContainer { name } => Some(name.clone()),
             _ => None,
         })
-        .collect();
-    attach(global, args, &engine, &project, start, &started).await
+        .collect()
 }
 
 /// What the log followers report.

@@ -476,3 +476,19 @@ pub trait Interactive: Engine {
         until: Option<String>,
     ) -> BoxStream<'static, Result<EngineEvent>>;
 }
+
+/// The exit code of an exec whose output ended: the engine records it a moment after.
+pub async fn exit_code(engine: &impl Interactive, id: &str) -> Result<i64> {
+    let mut delay = std::time::Duration::from_millis(2);
+    for _ in 0..60 {
+        if let Some(code) = engine.exec_exit_code(id).await? {
+            return Ok(code);
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_millis(100));
+    }
+    Err(EngineError::new(
+        ErrorKind::Other,
+        "the command's output ended but the engine reports it still running",
+    ))
+}

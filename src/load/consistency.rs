@@ -1,5 +1,6 @@
 //! Consistency checks on the loaded model: undefined networks, volumes, secrets, configs and
-//! services, services without image or build, dependency cycles.
+//! services, services without image or build, dependency cycles; and, for `watch`, the
+//! `develop.watch` rules that cannot work.
 
 use super::error::{ErrorKind, LoadError, LoadErrors, did_you_mean};
 use super::yaml::Node;
@@ -143,6 +144,78 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
             cycle = cycle.at(&n.span);
         }
         errors.push(cycle);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// The `develop.watch` rules of `services` (empty: all) that cannot work: `rebuild` without
+/// `build:`, a sync without an absolute `target` (or one with `..`), `sync+exec` without a command.
+pub fn check_watch(project: &Project, dict: &Node, services: &[String]) -> Result<(), LoadErrors> {
+    let mut errors = Vec::new();
+    for (name, svc) in &project.services {
+        if !services.is_empty() && !services.contains(name) {
+            continue;
+        }
+        let Some(develop) = &svc.develop else {
+            continue;
+        };
+        for (i, rule) in develop.watch.iter().enumerate() {
+            let item = format!("[{i}]");
+            let located = |key: &str, message: String, hint: &str| {
+                let mut at = vec!["services", name.as_str(), "develop", "watch", item.as_str()];
+                if !key.is_empty() {
+                    at.push(key);
+                }
+                let mut e = LoadError::new(ErrorKind::Type, message)
+                    .path(at.join(".").replace(".[", "["))
+                    .hint(hint);
+                if let Some(n) = span_of(dict, &at) {
+                    e = e.at(&n.span);
+                }
+                e
+            };
+            let syncs = rule.action.starts_with("sync");
+            if rule.action == "rebuild" && svc.build.is_none() {
+                errors.push(located(
+                    "action",
+                    format!("`rebuild` needs a build section, and service `{name}` has none"),
+                    "add `build:` to the service, or use `sync` or `restart`",
+                ));
+            }
+            if syncs && rule.target.is_empty() {
+                errors.push(located(
+                    "",
+                    format!(
+                        "`{}` needs a `target`: the folder in the container to copy into",
+                        rule.action
+                    ),
+                    "add `target: /path/in/container`",
+                ));
+            } else if syncs
+                && (!rule.target.starts_with('/') || rule.target.split('/').any(|p| p == ".."))
+            {
+                errors.push(located(
+                    "target",
+                    format!(
+                        "sync target {:?} must be an absolute path without `..`",
+                        rule.target
+                    ),
+                    "write the folder in the container as `/app/src`",
+                ));
+            }
+            if rule.action == "sync+exec" && rule.exec.command.as_ref().is_none_or(|c| c.is_empty())
+            {
+                errors.push(located(
+                    "",
+                    "`sync+exec` needs `exec.command`: what to run after the sync".to_string(),
+                    "add `exec: {command: [...]}`",
+                ));
+            }
+        }
     }
     if errors.is_empty() {
         Ok(())

@@ -61,6 +61,8 @@ pub struct Options {
     pub services: Vec<String>,
     /// Content of `-` (stdin), read by the caller.
     pub stdin: Option<String>,
+    /// Also check the `develop.watch` rules of `services` (`watch`, `up --watch`).
+    pub watch: bool,
 }
 
 impl Options {
@@ -79,6 +81,7 @@ impl Options {
             consistency: true,
             services: Vec::new(),
             stdin: None,
+            watch: false,
         }
     }
 }
@@ -455,6 +458,9 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     // references cannot be checked before `${VARIABLES}` are resolved
     if opts.consistency && opts.interpolate {
         consistency::check(&project, &dict)?;
+        if opts.watch {
+            consistency::check_watch(&project, &dict, &opts.services)?;
+        }
     }
     resolve_env_files(&mut project, &env_with_name, &dict)?;
     Ok(Loaded {

@@ -12,6 +12,7 @@ mod images;
 mod interop;
 mod keys;
 mod lifecycle;
+mod watch;
 mod webapp;
 
 use std::collections::HashMap;
@@ -311,5 +312,98 @@ pub fn eventually<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) ->
             "timed out after {secs}s waiting for {what}"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `rcompose -p NAME ARGS` in the project folder, not yet run.
+pub fn command(p: &Project, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rcompose"));
+    c.arg("-p")
+        .arg(&p.name)
+        .args(args)
+        .current_dir(&p.dir)
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// A running rcompose whose stdout lines arrive on a channel; killed when dropped.
+pub struct Live {
+    pub child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Live {
+    pub fn start(p: &Project, args: &[&str]) -> Live {
+        Live::spawn(p, args, false)
+    }
+
+    /// Like [`Live::start`], with stderr's lines on the same channel.
+    pub fn start_with_stderr(p: &Project, args: &[&str]) -> Live {
+        Live::spawn(p, args, true)
+    }
+
+    fn spawn(p: &Project, args: &[&str], stderr: bool) -> Live {
+        let mut child = command(p, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(if stderr {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("rcompose starts");
+        let (tx, lines) = std::sync::mpsc::channel();
+        fn forward(from: impl std::io::Read + Send + 'static, tx: std::sync::mpsc::Sender<String>) {
+            std::thread::spawn(move || {
+                for line in
+                    std::io::BufRead::lines(std::io::BufReader::new(from)).map_while(Result::ok)
+                {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        forward(child.stdout.take().unwrap(), tx.clone());
+        if let Some(err) = child.stderr.take() {
+            forward(err, tx);
+        }
+        Live {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (bounded) for a line satisfying `f`; returns it.
+    pub fn expect(&mut self, secs: u64, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(l) = self.seen.iter().find(|l| f(l)) {
+                return l.clone();
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => panic!("no line {what} within {secs}s; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Waits (bounded) for the process to exit; its code.
+    pub fn exit_code(&mut self, secs: u64) -> Option<i32> {
+        eventually(secs, "rcompose to exit", || {
+            self.child.try_wait().expect("try_wait")
+        })
+        .code()
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
