@@ -150,7 +150,7 @@ pub struct WatchSettings {
         long,
         value_name = "DURATION",
         env = "RCOMPOSE_WATCH_QUIET_PERIOD",
-        default_value = "50ms",
+        default_value = "30ms",
         value_parser = parse_duration
     )]
     pub quiet_period: std::time::Duration,

@@ -458,18 +458,23 @@ pub async fn watch<E: Interactive + 'static>(
     tokio::pin!(stop);
     let mut pending: BTreeSet<PathBuf> = BTreeSet::new();
     let mut rescan = false;
+    // when the files have been quiet long enough (only file events move it)
+    let mut due: Option<tokio::time::Instant> = None;
     loop {
-        let quiet = tokio::time::sleep(options.quiet_period);
-        let waiting = !pending.is_empty() || rescan;
+        let quiet = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now));
         tokio::select! {
             _ = &mut stop => return Ok(()),
-            e = rx.recv() => match e {
-                Some(Event::Paths(p)) => pending.extend(p),
-                Some(Event::Rescan) => rescan = true,
-                Some(Event::Error(e)) => report.failed(&format!("file events: {e}")),
-                None => return Err("the file watcher stopped".to_string()),
-            },
-            _ = quiet, if waiting => {
+            e = rx.recv() => {
+                match e {
+                    Some(Event::Paths(p)) => pending.extend(p),
+                    Some(Event::Rescan) => rescan = true,
+                    Some(Event::Error(e)) => report.failed(&format!("file events: {e}")),
+                    None => return Err("the file watcher stopped".to_string()),
+                }
+                due = Some(tokio::time::Instant::now() + options.quiet_period);
+            }
+            _ = quiet, if due.is_some() => {
+                due = None;
                 let batch = std::mem::take(&mut pending);
                 if std::mem::take(&mut rescan) {
                     state.resync_all(false).await;

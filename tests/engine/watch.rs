@@ -176,6 +176,17 @@ services:
     // and deleted again in one go
     std::fs::remove_dir_all(p.dir.join("src/many")).unwrap();
     wait_gone(&c, "/app/many");
+    // Ctrl-C ends the watch cleanly and leaves the service running
+    let pid = live.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(live.exit_code(20), Some(0));
+    assert!(inspect(&c).state.unwrap().running.unwrap());
 }
 
 #[test]
