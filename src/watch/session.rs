@@ -118,41 +118,51 @@ impl<E: Interactive + 'static> State<E> {
         }
     }
 
+    /// Rebuilds `services` in one go (a build they share runs once); whether it worked.
+    async fn rebuild(&self, services: &[String]) -> bool {
+        let t = Instant::now();
+        let mut before = BTreeSet::new();
+        for s in services {
+            before.extend(
+                self.containers(s)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| c.id),
+            );
+        }
+        let names = services.join(", ");
+        if let Err(e) = self.rebuilder.rebuild(services.to_vec()).await {
+            self.report.failed(&format!("{names}: rebuild failed: {e}"));
+            return false;
+        }
+        let mut recreated = Vec::new();
+        for s in services {
+            for c in self.containers(s).await.unwrap_or_default() {
+                if !before.contains(&c.id) {
+                    self.ours
+                        .lock()
+                        .expect("not poisoned")
+                        .insert(c.name.clone(), Instant::now());
+                    recreated.push(c.name);
+                }
+            }
+        }
+        let what = if recreated.is_empty() {
+            "nothing to recreate".to_string()
+        } else {
+            format!("recreated {}", recreated.join(", "))
+        };
+        self.report
+            .done(&format!("rebuilt {names}, {what} in {}", ms(t)));
+        true
+    }
+
+    /// A service's work after the batch's rebuild: sync, restart, exec.
     async fn carry_out(&self, w: Work) {
         let s = &w.service;
         for r in &w.refused {
             self.report.failed(&format!("{s}: {r}"));
-        }
-        if w.rebuild {
-            let t = Instant::now();
-            let before: BTreeSet<String> = match self.containers(s).await {
-                Ok(c) => c.into_iter().map(|c| c.id).collect(),
-                Err(_) => BTreeSet::new(),
-            };
-            match self.rebuilder.rebuild(vec![s.clone()]).await {
-                Ok(()) => {
-                    let after = self.containers(s).await.unwrap_or_default();
-                    let mut ours = self.ours.lock().expect("not poisoned");
-                    let mut recreated = Vec::new();
-                    for c in &after {
-                        if !before.contains(&c.id) {
-                            ours.insert(c.name.clone(), Instant::now());
-                            recreated.push(c.name.clone());
-                        }
-                    }
-                    let what = if recreated.is_empty() {
-                        "nothing to recreate".to_string()
-                    } else {
-                        format!("recreated {}", recreated.join(", "))
-                    };
-                    self.report
-                        .done(&format!("rebuilt {s}, {what} in {}", ms(t)));
-                }
-                Err(e) => {
-                    self.report.failed(&format!("{s}: rebuild failed: {e}"));
-                    return;
-                }
-            }
         }
         self.track(&w);
         let containers = match self.containers(s).await {
@@ -353,10 +363,20 @@ impl<E: Interactive + 'static> State<E> {
         let changes = self.changes(paths);
         let works = batch::plan(&self.rules, &changes);
         tracing_debug(&works);
-        let jobs = works.into_iter().filter(|w| !w.is_empty()).map(|w| {
-            let me = self.clone();
-            async move { me.carry_out(w).await }
-        });
+        let rebuilds: Vec<String> = works
+            .iter()
+            .filter(|w| w.rebuild)
+            .map(|w| w.service.clone())
+            .collect();
+        // a failed rebuild leaves those services as they were; the others go on
+        let failed = !rebuilds.is_empty() && !self.rebuild(&rebuilds).await;
+        let jobs = works
+            .into_iter()
+            .filter(|w| !(w.is_empty() || failed && w.rebuild))
+            .map(|w| {
+                let me = self.clone();
+                async move { me.carry_out(w).await }
+            });
         futures_util::future::join_all(jobs).await;
     }
 
