@@ -1,6 +1,7 @@
 //! Tests on the real Docker Engine: every test has its own folder and project name, asserts what
 //! the engine reports through its API, and removes everything it made (its guard runs `down` and
-//! then deletes whatever still carries the project label, even when the test panics).
+//! then deletes whatever still carries the project label, built images included, even when the
+//! test panics).
 //! They need `rcompose-test/busybox:latest` (`scripts/test-images.sh` makes it).
 
 mod attached;
@@ -217,6 +218,29 @@ pub fn remove_everything(project: &str) {
                             v: true,
                             ..Default::default()
                         }),
+                    )
+                    .await;
+            }
+        }
+        // images the project built (a guard that untagged one while a container still used it
+        // leaves it dangling until now)
+        if let Ok(list) = d
+            .list_images(Some(q::ListImagesOptions {
+                all: true,
+                filters: Some(f.clone()),
+                ..Default::default()
+            }))
+            .await
+        {
+            for i in list {
+                let _ = d
+                    .remove_image(
+                        &i.id,
+                        Some(q::RemoveImageOptions {
+                            force: true,
+                            ..Default::default()
+                        }),
+                        None,
                     )
                     .await;
             }
