@@ -14,10 +14,8 @@ start as soon as the previous container reports healthy). Wall times are medians
 memory is the largest peak RSS (GNU time's %M). Nothing is asserted: ratios are the result.
 """
 import argparse
-import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,19 +25,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from engine_api import UnixHTTP
+
 ROOT = Path(__file__).resolve().parent.parent
 GEN = ROOT.parent / "shared" / "tools" / "gen_compose.py"
 TIME = "/usr/bin/time"
-SOCK = "/var/run/docker.sock"
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost")
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCK)
 
 
 def api(method, path, body=None):

@@ -13,15 +13,15 @@ are the result. For exec, the engine floor is the same exec made straight on the
 script (create, start with its output to the end, inspect).
 """
 import argparse
-import http.client
 import json
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from engine_api import UnixHTTP
 
 ROOT = Path(__file__).resolve().parent.parent
 GEN = ROOT.parent / "shared" / "tools" / "gen_compose.py"
@@ -43,15 +43,6 @@ EXEC = f"""services:
     init: true
     command: [sleep, '600']
 """
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost")
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect("/var/run/docker.sock")
 
 
 def api(method, path, body=None):

@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+
+from engine_api import UnixHTTP
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "rcompose-test/busybox"
@@ -52,15 +53,6 @@ COMPOSE = f"""services:
           action: sync
           target: /app
 """
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost")
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect("/var/run/docker.sock")
 
 
 CONN = None

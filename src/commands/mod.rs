@@ -160,7 +160,18 @@ pub fn load_project(
     global: &Global,
     services: &[String],
 ) -> Result<crate::model::Project, Failure> {
-    let loaded = load::load(&options(global, services)?)?;
+    load_project_with(global, services, |_| {})
+}
+
+/// [`load_project`] with the load options adjusted first (`watch` checks the watch rules).
+pub fn load_project_with(
+    global: &Global,
+    services: &[String],
+    adjust: impl FnOnce(&mut load::Options),
+) -> Result<crate::model::Project, Failure> {
+    let mut o = options(global, services)?;
+    adjust(&mut o);
+    let loaded = load::load(&o)?;
     warn(&loaded);
     require_services(&loaded.project, services)?;
     Ok(loaded.project)

@@ -77,15 +77,31 @@ impl Images {
 /// create only).
 pub async fn converge(
     global: &Global,
-    mut opts: UpOptions,
+    opts: UpOptions,
     images: Images,
 ) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let project = load_project(global, &opts.services)?;
-    let scaled: Vec<String> = opts.scale.keys().cloned().collect();
-    super::require_services(&project, &scaled)?;
+    converge_project(global, project, opts, images).await
+}
+
+/// What every up plan takes from the command's surroundings: the `--env-file` files (a container
+/// label) and `COMPOSE_IGNORE_ORPHANS`.
+pub fn complete(global: &Global, opts: &mut UpOptions) {
     opts.env_files = global.env_files.clone();
     opts.ignore_orphans = std::env::var("COMPOSE_IGNORE_ORPHANS")
         .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "True" | "TRUE"));
+}
+
+/// [`converge`] for a project already loaded.
+pub async fn converge_project(
+    global: &Global,
+    project: Project,
+    mut opts: UpOptions,
+    images: Images,
+) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
+    let scaled: Vec<String> = opts.scale.keys().cloned().collect();
+    super::require_services(&project, &scaled)?;
+    complete(global, &mut opts);
     let engine = connect().await?;
     let progress = progress(global);
     let mut observed = observe(&engine, &project.name, Some(&project)).await?;
@@ -157,12 +173,15 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
     };
     let start = crate::clock::now_secs();
     // the watch rules are checked before anything is created
-    let watched = match args.watch {
-        true => Some(super::watch::load_watched(global, &args.services)?),
-        false => None,
+    let (loaded, rules) = match args.watch {
+        true => {
+            let (project, rules) = super::watch::load_watched(global, &args.services)?;
+            (project, Some(rules))
+        }
+        false => (load_project(global, &args.services)?, None),
     };
     let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
-    let converging = converge(global, opts, images);
+    let converging = converge_project(global, loaded, opts, images);
     let (engine, project, _, plan) = match (args.wait, args.wait_timeout) {
         (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
             .await
@@ -185,8 +204,8 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
         } else {
             Box::pin(std::future::pending())
         };
-    let watching = watched.map(|(project, rules)| {
-        let settings = &args.watch_settings;
+    let watching = rules.map(|rules| {
+        let (project, settings) = (project.clone(), &args.watch_settings);
         super::watch::watch(
             global,
             engine.clone(),

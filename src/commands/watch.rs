@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use super::up::{Images, converge, prepare_images};
-use super::{Failure, connect, execute, options, progress, warn};
+use super::up::{Images, complete, converge_project, prepare_images};
+use super::{Failure, connect, execute, load_project_with, progress};
 use crate::cli::{Global, WatchArgs, WatchSettings};
 use crate::engine::{Docker, Engine};
 use crate::model::Project;
@@ -26,7 +26,7 @@ pub async fn run(global: &Global, args: &WatchArgs) -> Result<(), Failure> {
         };
         let mut images = Images::from_flags(None, false, false, false);
         images.quiet_build = args.quiet;
-        converge(global, opts, images).await?;
+        converge_project(global, project.clone(), opts, images).await?;
     }
     if global.dry_run {
         return Ok(());
@@ -51,16 +51,10 @@ pub async fn run(global: &Global, args: &WatchArgs) -> Result<(), Failure> {
 /// The project with its `develop.watch` rules checked (located errors), and the rules of
 /// `services` (empty: all) compiled.
 pub fn load_watched(global: &Global, services: &[String]) -> Result<(Project, Vec<Rule>), Failure> {
-    let mut o = options(global, services)?;
-    o.watch = true;
-    let loaded = crate::load::load(&o)?;
-    warn(&loaded);
-    super::require_services(&loaded.project, services)?;
-    let rules = rules::compile(&loaded.project, services, |p| {
-        crate::load::read_text(p).ok()
-    })
-    .map_err(Failure::Other)?;
-    Ok((loaded.project, rules))
+    let project = load_project_with(global, services, |o| o.watch = true)?;
+    let rules = rules::compile(&project, services, |p| crate::load::read_text(p).ok())
+        .map_err(Failure::Other)?;
+    Ok((project, rules))
 }
 
 /// Watches until `stop` resolves.
@@ -148,11 +142,12 @@ impl Rebuild {
                 named.push(n.clone());
             }
         }
-        let opts = UpOptions {
+        let mut opts = UpOptions {
             services: named,
             no_deps: true,
             ..Default::default()
         };
+        complete(&self.global, &mut opts);
         let up = plan::up(p, &observed, &opts)?;
         execute(
             &self.engine,

@@ -81,7 +81,7 @@ pub fn lexical(p: &Path) -> PathBuf {
 
 /// Why a symbolic link at `at` pointing to `to` may not be copied for `rule` (`None`: it may,
 /// as a link).
-fn unsafe_link(rule: &Rule, at: &Path, to: &str) -> Option<String> {
+pub fn unsafe_link(rule: &Rule, at: &Path, to: &str) -> Option<String> {
     if to.starts_with('/') {
         return Some(format!("it is a symbolic link to the absolute path {to}"));
     }
@@ -156,10 +156,8 @@ pub fn plan(rules: &[Rule], changes: &[Change]) -> Vec<Work> {
             w.deletes.dedup();
             // a deleted folder takes what is in it along
             let all = w.deletes.clone();
-            w.deletes.retain(|d| {
-                !all.iter()
-                    .any(|p| p != d && d.starts_with(p.as_str()) && d[p.len()..].starts_with('/'))
-            });
+            w.deletes
+                .retain(|d| !all.iter().any(|p| p != d && Path::new(d).starts_with(p)));
             w.puts.sort_by(|a, b| a.container.cmp(&b.container));
             w.puts.dedup_by(|a, b| a.container == b.container);
             // a rebuild recreates the containers: a restart on top would be a second one

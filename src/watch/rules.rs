@@ -51,35 +51,16 @@ pub struct Rule {
     dockerignore: Option<(PathBuf, Ignore)>,
 }
 
-/// Editor temporary and backup files (Vim, Emacs, JetBrains, macOS), by file name.
-const EDITOR_FILES: &[&str] = &[
-    "*.swp",
-    "*.swx",
-    "*.swo",
-    "*~",
-    "4913",
-    ".#*",
-    "#*#",
-    "*___jb_tmp___",
-    "*___jb_old___",
-    ".DS_Store",
-];
-
+/// Editor temporary and backup files, by file name: Vim (`*.swp`, `*.swx`, `*.swo`, `4913`,
+/// `*~`), Emacs (`.#*`, `#*#`), JetBrains (`*___jb_tmp___`, `*___jb_old___`), macOS (`.DS_Store`).
 fn editor_file(name: &str) -> bool {
-    EDITOR_FILES.iter().any(|p| {
-        if let Some(suffix) = p.strip_prefix('*') {
-            if let Some(mid) = suffix.strip_suffix('*') {
-                return name.contains(mid);
-            }
-            name.ends_with(suffix)
-        } else if let Some(prefix) = p.strip_suffix('*') {
-            name.starts_with(prefix)
-        } else if p.starts_with('#') {
-            name.len() > 1 && name.starts_with('#') && name.ends_with('#')
-        } else {
-            name == *p
-        }
-    })
+    [".swp", ".swx", ".swo", "~", "___jb_tmp___", "___jb_old___"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+        || name == "4913"
+        || name == ".DS_Store"
+        || name.starts_with(".#")
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
 }
 
 impl Rule {

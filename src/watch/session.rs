@@ -3,7 +3,7 @@
 //! output each; containers that start again are resynced. Errors are printed and the watch goes on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 
 use super::batch::{self, Change, Kind, Work};
-use super::rules::{Action, Rule};
+use super::rules::Rule;
 use super::sync;
 use crate::engine::{ContainerInfo, ExecRequest, Interactive};
 
@@ -102,6 +102,14 @@ impl<E: Interactive + 'static> State<E> {
         Ok(all)
     }
 
+    /// `container` starts because of the watch itself: its start needs no resync.
+    fn mark_ours(&self, container: &str) {
+        self.ours
+            .lock()
+            .expect("not poisoned")
+            .insert(container.to_string(), Instant::now());
+    }
+
     /// Remembers deletions (and un-deletes what came back) for containers that return.
     fn track(&self, w: &Work) {
         let mut deleted = self.deleted.lock().expect("not poisoned");
@@ -110,11 +118,7 @@ impl<E: Interactive + 'static> State<E> {
             set.insert(d.clone());
         }
         for p in &w.puts {
-            set.retain(|d| {
-                !(d == &p.container
-                    || (p.container.starts_with(d.as_str())
-                        && p.container[d.len()..].starts_with('/')))
-            });
+            set.retain(|d| !Path::new(&p.container).starts_with(d));
         }
     }
 
@@ -140,10 +144,7 @@ impl<E: Interactive + 'static> State<E> {
         for s in services {
             for c in self.containers(s).await.unwrap_or_default() {
                 if !before.contains(&c.id) {
-                    self.ours
-                        .lock()
-                        .expect("not poisoned")
-                        .insert(c.name.clone(), Instant::now());
+                    self.mark_ours(&c.name);
                     recreated.push(c.name);
                 }
             }
@@ -211,10 +212,7 @@ impl<E: Interactive + 'static> State<E> {
         if w.restart {
             let t = Instant::now();
             for c in &containers {
-                self.ours
-                    .lock()
-                    .expect("not poisoned")
-                    .insert(c.name.clone(), Instant::now());
+                self.mark_ours(&c.name);
                 match self.engine.restart_container(&c.name, None).await {
                     Ok(()) => self
                         .report
@@ -252,39 +250,10 @@ impl<E: Interactive + 'static> State<E> {
             privileged: hook.privileged,
             ..Default::default()
         };
-        let run = async {
-            let id = self
-                .engine
-                .create_exec(&c.name, request)
-                .await
-                .map_err(|e| e.message)?;
-            if let Some(mut session) = self
-                .engine
-                .start_exec(&id, false, false)
-                .await
-                .map_err(|e| e.message)?
-            {
-                // whole lines, prefixed with the container
-                let mut pending: Vec<u8> = Vec::new();
-                while let Some(chunk) = session.output.next().await {
-                    pending.extend_from_slice(&chunk.map_err(|e| e.message)?.text);
-                    while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-                        let line: Vec<u8> = pending.drain(..=end).collect();
-                        println!("{} | {}", c.name, String::from_utf8_lossy(&line).trim_end());
-                    }
-                }
-                if !pending.is_empty() {
-                    println!(
-                        "{} | {}",
-                        c.name,
-                        String::from_utf8_lossy(&pending).trim_end()
-                    );
-                }
-            }
-            crate::engine::exit_code(&*self.engine, &id)
-                .await
-                .map_err(|e| e.message)
-        };
+        // whole lines, prefixed with the container
+        let run = sync::run(&*self.engine, &c.name, request, |line| {
+            println!("{} | {line}", c.name)
+        });
         let shown = shell_words::join(&cmd);
         match run.await {
             Ok(0) => self
@@ -362,7 +331,7 @@ impl<E: Interactive + 'static> State<E> {
     async fn flush(self: &Arc<Self>, paths: BTreeSet<PathBuf>) {
         let changes = self.changes(paths);
         let works = batch::plan(&self.rules, &changes);
-        tracing_debug(&works);
+        print_plan(&works);
         let rebuilds: Vec<String> = works
             .iter()
             .filter(|w| w.rebuild)
@@ -397,7 +366,8 @@ impl<E: Interactive + 'static> State<E> {
     }
 }
 
-fn tracing_debug(works: &[Work]) {
+/// The batch's plan on stderr, with `RCOMPOSE_WATCH_DEBUG` set.
+fn print_plan(works: &[Work]) {
     if std::env::var_os("RCOMPOSE_WATCH_DEBUG").is_some() {
         for w in works {
             eprint!("{w}");
@@ -522,9 +492,4 @@ pub async fn watch<E: Interactive + 'static>(
             },
         }
     }
-}
-
-/// Whether any rule of `rules` rebuilds (the command layer needs the builder then).
-pub fn rebuilds(rules: &[Rule]) -> bool {
-    rules.iter().any(|r| r.action == Action::Rebuild)
 }

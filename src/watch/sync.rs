@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::batch::{Kind, Put, lexical};
+use super::batch::{Kind, Put, lexical, unsafe_link};
 use super::rules::Rule;
 use crate::engine::{ExecRequest, Interactive};
 
@@ -141,8 +141,42 @@ pub async fn send(
 
 static HELPERS: AtomicU64 = AtomicU64::new(0);
 
+/// Runs `request` in `container`, each whole line of its output to `line` (without its end);
+/// its exit code.
+pub async fn run(
+    engine: &impl Interactive,
+    container: &str,
+    request: ExecRequest,
+    mut line: impl FnMut(&str),
+) -> Result<i64, String> {
+    let id = engine
+        .create_exec(container, request)
+        .await
+        .map_err(|e| e.message)?;
+    if let Some(mut session) = engine
+        .start_exec(&id, false, false)
+        .await
+        .map_err(|e| e.message)?
+    {
+        let mut pending: Vec<u8> = Vec::new();
+        while let Some(chunk) = session.output.next().await {
+            pending.extend_from_slice(&chunk.map_err(|e| e.message)?.text);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let whole: Vec<u8> = pending.drain(..=end).collect();
+                line(String::from_utf8_lossy(&whole).trim_end());
+            }
+        }
+        if !pending.is_empty() {
+            line(String::from_utf8_lossy(&pending).trim_end());
+        }
+    }
+    crate::engine::exit_code(engine, &id)
+        .await
+        .map_err(|e| e.message)
+}
+
 /// Runs `cmd` as root in `container`; its exit code and output.
-async fn run(
+async fn run_as_root(
     engine: &impl Interactive,
     container: &str,
     cmd: Vec<String>,
@@ -152,26 +186,12 @@ async fn run(
         user: "0".to_string(),
         ..Default::default()
     };
-    let id = engine
-        .create_exec(container, request)
-        .await
-        .map_err(|e| e.message)?;
     let mut output = String::new();
-    if let Some(mut session) = engine
-        .start_exec(&id, false, false)
-        .await
-        .map_err(|e| e.message)?
-    {
-        while let Some(chunk) = session.output.next().await {
-            match chunk {
-                Ok(c) => output.push_str(&String::from_utf8_lossy(&c.text)),
-                Err(e) => return Err(e.message),
-            }
-        }
-    }
-    let code = crate::engine::exit_code(engine, &id)
-        .await
-        .map_err(|e| e.message)?;
+    let code = run(engine, container, request, |l| {
+        output.push_str(l);
+        output.push('\n');
+    })
+    .await?;
     Ok((code, output))
 }
 
@@ -205,7 +225,7 @@ pub async fn delete(
             .map_err(|e| failed(e.message))?;
         let mut cmd = vec![format!("/{name}")];
         cmd.extend(paths.iter().cloned());
-        match run(engine, container, cmd).await {
+        match run_as_root(engine, container, cmd).await {
             Ok((0, _)) => return Ok(()),
             Ok((1, _)) => {
                 return Err(failed(format!(
@@ -215,7 +235,7 @@ pub async fn delete(
             }
             // it did not run (exec format error): take it out again, and try the image's rm
             _ => {
-                let _ = run(
+                let _ = run_as_root(
                     engine,
                     container,
                     vec!["rm".into(), "-f".into(), format!("/{name}")],
@@ -226,7 +246,7 @@ pub async fn delete(
     }
     let mut cmd = vec!["rm".to_string(), "-rf".to_string(), "--".to_string()];
     cmd.extend(paths.iter().cloned());
-    match run(engine, container, cmd).await.map_err(failed)? {
+    match run_as_root(engine, container, cmd).await.map_err(failed)? {
         (0, _) => Ok(()),
         (code, out) => Err(failed(format!("rm -rf exited with {code}: {}", out.trim()))),
     }
@@ -324,11 +344,10 @@ pub fn host_puts(rule: &Rule) -> Vec<Put> {
     });
     for (p, kind) in entries {
         let rel = rule.relative(&p).unwrap_or_default();
-        if let Kind::Link(to) = &kind {
-            let resolved = lexical(&p.parent().unwrap_or(Path::new("/")).join(to));
-            if to.starts_with('/') || !resolved.starts_with(&rule.path) {
-                continue;
-            }
+        if let Kind::Link(to) = &kind
+            && unsafe_link(rule, &p, to).is_some()
+        {
+            continue;
         }
         puts.push(Put {
             container: rule.container_path(&rel),

@@ -295,10 +295,10 @@ pub fn read_file(container: &str, path: &str) -> String {
         .unwrap_or_else(|e| panic!("reading {path} from {container}: {e}"))
 }
 
-/// The file's content, or why it cannot be read (yet).
-pub fn try_read_file(container: &str, path: &str) -> Result<String, String> {
+/// `path` in the container as the archive API's tar.
+pub fn download(container: &str, path: &str) -> Result<Vec<u8>, String> {
     use futures_util::TryStreamExt;
-    let bytes: Vec<u8> = block_on(async {
+    block_on(async {
         docker()
             .download_from_container(
                 container,
@@ -310,7 +310,12 @@ pub fn try_read_file(container: &str, path: &str) -> Result<String, String> {
             .try_concat()
             .await
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+/// The file's content, or why it cannot be read (yet).
+pub fn try_read_file(container: &str, path: &str) -> Result<String, String> {
+    let bytes = download(container, path)?;
     let mut archive = tar::Archive::new(&bytes[..]);
     let mut entry = archive
         .entries()

@@ -17,6 +17,20 @@ const NO_RM: &str = "
     init: true
 ";
 
+/// The test image, ./src synced to /app.
+const SYNC_SRC: &str = "
+services:
+  web:
+    image: IMAGE
+    command: [sleep, '3600']
+    init: true
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+";
+
 /// Starts `rcompose ARGS` and waits until it watches.
 fn watching(p: &Project, args: &[&str]) -> Live {
     let mut live = Live::start_with_stderr(p, args);
@@ -60,20 +74,7 @@ fn container_id(container: &str) -> String {
 
 /// Every entry under `path` in the container, as paths relative to its parent.
 fn listing(container: &str, path: &str) -> Vec<String> {
-    use futures_util::TryStreamExt;
-    let bytes: Vec<u8> = block_on(async {
-        docker()
-            .download_from_container(
-                container,
-                Some(q::DownloadFromContainerOptions {
-                    path: path.to_string(),
-                }),
-            )
-            .map_ok(|b| b.to_vec())
-            .try_concat()
-            .await
-    })
-    .unwrap_or_default();
+    let bytes = download(container, path).unwrap_or_default();
     let mut archive = tar::Archive::new(&bytes[..]);
     let mut out: Vec<String> = archive
         .entries()
@@ -140,21 +141,7 @@ services:
 
 #[test]
 fn a_folder_of_a_thousand_files_arrives_in_one_batch() {
-    let p = Project::new(
-        "watch-many",
-        "
-services:
-  web:
-    image: IMAGE
-    command: [sleep, '3600']
-    init: true
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-",
-    );
+    let p = Project::new("watch-many", SYNC_SRC);
     std::fs::create_dir_all(p.dir.join("src")).unwrap();
     let mut live = watching(&p, &["watch"]);
     let c = format!("{}-web-1", p.name);
@@ -434,21 +421,7 @@ services:
 
 #[test]
 fn links_and_dot_dots_never_lead_out_of_the_target() {
-    let p = Project::new(
-        "watch-escape",
-        "
-services:
-  web:
-    image: IMAGE
-    command: [sleep, '3600']
-    init: true
-    develop:
-      watch:
-        - path: ./src
-          action: sync
-          target: /app
-",
-    );
+    let p = Project::new("watch-escape", SYNC_SRC);
     std::fs::create_dir_all(p.dir.join("src")).unwrap();
     p.write("outside/secret.txt", "secret\n");
     let mut live = watching(&p, &["watch"]);
