@@ -163,6 +163,47 @@ impl Monitor {
     }
 }
 
+/// How long a container without a healthcheck must have run before `--wait` counts it ready:
+/// the reference first looks after 0.5 s, so a container that fails at once fails both.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn exited(name: &str, code: Option<i64>) -> String {
+    format!("container {name} exited with code {}", code.unwrap_or(-1))
+}
+
+/// A running container without a healthcheck: ready once it has run [`SETTLE`] (counted from
+/// its start), unless it exits before (an exit 0 is a completed job).
+async fn settle<E: Engine>(
+    engine: &E,
+    monitor: &Monitor,
+    name: &str,
+    progress: &dyn Progress,
+    id: &str,
+) -> Result<String, String> {
+    let st = engine
+        .inspect_container(name)
+        .await
+        .map_err(|e| e.message)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as i128;
+    let ran = crate::clock::rfc3339_nanos(&st.started_at)
+        .map(|t| std::time::Duration::from_nanos((now - t).clamp(0, i64::MAX as i128) as u64))
+        .unwrap_or(SETTLE);
+    let watch = monitor.until(engine, name, progress, id, |seen| {
+        match (seen.status.as_str(), seen.exit_code) {
+            ("exited" | "dead", Some(0)) => Verdict::Done("Exited".into()),
+            ("exited" | "dead", code) => Verdict::Failed(exited(name, code)),
+            _ => Verdict::Wait(format!("({})", state_text(seen))),
+        }
+    });
+    match tokio::time::timeout(SETTLE.saturating_sub(ran), watch).await {
+        Ok(r) => r,
+        Err(_) => Ok("Running".into()),
+    }
+}
+
 enum Verdict {
     Done(String),
     Failed(String),
@@ -529,25 +570,27 @@ async fn step<E: Engine>(
             .await
             .map(Some)
             .map_err(|m| fail_wait(s, m)),
-        Op::WaitReady { name } => monitor
-            .until(engine, name, progress, &id, |seen| {
-                match (seen.status.as_str(), seen.health.as_str(), seen.exit_code) {
-                    (_, "healthy", _) => Verdict::Done("Healthy".into()),
-                    (_, "unhealthy", _) => {
-                        Verdict::Failed(format!("container {name} is unhealthy"))
+        Op::WaitReady { name } => {
+            let ready = monitor
+                .until(engine, name, progress, &id, |seen| {
+                    match (seen.status.as_str(), seen.health.as_str(), seen.exit_code) {
+                        (_, "healthy", _) => Verdict::Done("Healthy".into()),
+                        (_, "unhealthy", _) => {
+                            Verdict::Failed(format!("container {name} is unhealthy"))
+                        }
+                        ("exited" | "dead", _, Some(0)) => Verdict::Done("Exited".into()),
+                        ("exited" | "dead", _, code) => Verdict::Failed(exited(name, code)),
+                        ("running", "", _) => Verdict::Done("Running".into()),
+                        _ => Verdict::Wait(format!("({})", state_text(seen))),
                     }
-                    ("exited" | "dead", _, Some(0)) => Verdict::Done("Exited".into()),
-                    ("exited" | "dead", _, code) => Verdict::Failed(format!(
-                        "container {name} exited with code {}",
-                        code.unwrap_or(-1)
-                    )),
-                    ("running", "", _) => Verdict::Done("Running".into()),
-                    _ => Verdict::Wait(format!("({})", state_text(seen))),
-                }
-            })
-            .await
-            .map(Some)
-            .map_err(|m| fail_wait(s, m)),
+                })
+                .await;
+            let ready = match ready {
+                Ok(s) if s == "Running" => settle(engine, monitor, name, progress, &id).await,
+                other => other,
+            };
+            ready.map(Some).map_err(|m| fail_wait(s, m))
+        }
     };
     match result {
         Ok(status) => {

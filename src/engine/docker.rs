@@ -584,8 +584,16 @@ impl Engine for Docker {
             .map_err(map_err)?;
         let state = c.state.unwrap_or_default();
         let tty = c.config.as_ref().and_then(|c| c.tty).unwrap_or(false);
+        let health = state.health.clone().unwrap_or_default();
+        let health_last = health.log.as_ref().and_then(|l| l.last()).map(|r| {
+            let out = r.output.as_deref().unwrap_or_default().trim();
+            (r.exit_code.unwrap_or(-1), out.to_string())
+        });
         Ok(ContainerState {
             tty,
+            health_failures: health.failing_streak.unwrap_or(0),
+            health_last,
+            started_at: state.started_at.clone().unwrap_or_default(),
             id: c.id.unwrap_or_default(),
             name: c
                 .name

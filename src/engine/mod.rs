@@ -164,7 +164,13 @@ pub struct ContainerState {
     pub status: String,
     /// healthy, unhealthy, starting, or empty without a healthcheck.
     pub health: String,
+    /// How many healthchecks in a row failed.
+    pub health_failures: i64,
+    /// The last healthcheck's exit code and output (trimmed), when one ran.
+    pub health_last: Option<(i64, String)>,
     pub exit_code: i64,
+    /// When it started, RFC 3339 (empty if never).
+    pub started_at: String,
     pub labels: BTreeMap<String, String>,
     /// Whether it was created with a TTY.
     pub tty: bool,

@@ -7,6 +7,7 @@
 mod attached;
 mod converge;
 mod deps;
+mod environment;
 mod errors;
 mod everyday;
 mod images;
@@ -44,12 +45,19 @@ fn ensure_image() {
 }
 
 /// A runtime for the API calls of a test.
-pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(f)
+pub fn block_on<T: Send>(f: impl std::future::Future<Output = T> + Send) -> T {
+    let run = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
+    };
+    // from inside a runtime (an async test), on a thread of its own
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => std::thread::scope(|s| s.spawn(run).join().expect("the call ran")),
+        Err(_) => run(),
+    }
 }
 
 pub fn docker() -> bollard::Docker {
@@ -194,6 +202,62 @@ pub fn containers_of(project: &str) -> HashMap<String, bollard::models::Containe
 pub fn inspect(container: &str) -> bollard::models::ContainerInspectResponse {
     block_on(docker().inspect_container(container, None::<q::InspectContainerOptions>))
         .unwrap_or_else(|e| panic!("inspect {container}: {e}"))
+}
+
+/// Everything on the engine that carries the project label: `container NAME`, `network NAME`,
+/// `volume NAME`, `image ID`.
+pub fn leftovers(project: &str) -> Vec<String> {
+    let d = docker();
+    let f = label_filter(project);
+    let mut all: Vec<String> = containers_of(project)
+        .into_keys()
+        .map(|n| format!("container {n}"))
+        .collect();
+    block_on(async {
+        let nets = d
+            .list_networks(Some(q::ListNetworksOptions {
+                filters: Some(f.clone()),
+            }))
+            .await
+            .expect("networks listed");
+        all.extend(
+            nets.into_iter()
+                .map(|n| format!("network {}", n.name.unwrap_or_default())),
+        );
+        let vols = d
+            .list_volumes(Some(q::ListVolumesOptions {
+                filters: Some(f.clone()),
+            }))
+            .await
+            .expect("volumes listed");
+        all.extend(
+            vols.volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| format!("volume {}", v.name)),
+        );
+        let images = d
+            .list_images(Some(q::ListImagesOptions {
+                all: true,
+                filters: Some(f),
+                ..Default::default()
+            }))
+            .await
+            .expect("images listed");
+        all.extend(images.into_iter().map(|i| format!("image {}", i.id)));
+    });
+    all.sort();
+    all
+}
+
+/// Removes what carries a project's label when dropped (for projects the test does not make
+/// through [`Project`]).
+pub struct Sweep(pub String);
+
+impl Drop for Sweep {
+    fn drop(&mut self) {
+        remove_everything(&self.0);
+    }
 }
 
 /// Deletes what carries the project label, whatever state the test left it in.
