@@ -212,6 +212,10 @@ pub struct ConfigArgs {
     /// Print the environment used for interpolation
     #[arg(long)]
     pub environment: bool,
+    /// Print the project name with a random suffix, for `COMPOSE_PROJECT_NAME` (rcompose's own:
+    /// parallel CI jobs on one engine get their own projects)
+    #[arg(long)]
+    pub unique_name: bool,
     /// Print the service config hash, one per line (`*` for all)
     #[arg(long, value_name = "SERVICES")]
     pub hash: Option<String>,

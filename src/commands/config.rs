@@ -26,6 +26,8 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
     let lines = |items: Vec<String>| -> String { items.into_iter().map(|s| s + "\n").collect() };
     let text = if args.quiet {
         return Ok(());
+    } else if args.unique_name {
+        format!("{}\n", crate::environment::unique_name(&project.name))
     } else if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').collect();
         let mut out = String::new();

@@ -181,16 +181,28 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
         false => (load_project(global, &args.services)?, None),
     };
     let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
+    let model = args.wait.then(|| loaded.clone());
     let converging = converge_project(global, loaded, opts, images);
-    let (engine, project, _, plan) = match (args.wait, args.wait_timeout) {
+    let converged = match (args.wait, args.wait_timeout) {
         (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
             .await
-            .map_err(|_| {
-                Failure::Other(format!(
-                    "the project was not ready within --wait-timeout {secs}s (`rcompose ps` shows where each service is)"
-                ))
-            })??,
-        _ => converging.await?,
+            .unwrap_or_else(|_| {
+                Err(Failure::Other(format!(
+                    "the project was not ready within --wait-timeout {secs}s"
+                )))
+            }),
+        _ => converging.await,
+    };
+    let (engine, project, _, plan) = match (converged, model) {
+        (Ok(done), _) => done,
+        // `--wait` failed: which services are not ready, why, and their last lines
+        (Err(Failure::Other(msg)), Some(model)) if !global.dry_run => {
+            let engine = connect().await?;
+            let scope = plan::services_in_scope(&model, &args.services, args.no_deps);
+            let report = crate::ready::report(&engine, &model, &scope).await;
+            return Err(Failure::Other(format!("{msg}\n{}", report.trim_end())));
+        }
+        (Err(e), _) => return Err(e),
     };
     if global.dry_run || args.no_start {
         return Ok(());

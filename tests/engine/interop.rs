@@ -4,7 +4,7 @@
 
 use super::*;
 
-fn reference() -> Option<String> {
+pub fn reference() -> Option<String> {
     let path = std::env::var("COMPOSE_REF").unwrap_or_else(|_| "/usr/local/bin/compose-ref".into());
     if std::path::Path::new(&path).is_file() {
         Some(path)
@@ -14,7 +14,7 @@ fn reference() -> Option<String> {
     }
 }
 
-fn compose_ref(bin: &str, p: &Project, args: &[&str]) -> Output {
+pub fn compose_ref(bin: &str, p: &Project, args: &[&str]) -> Output {
     Command::new(bin)
         .arg("-p")
         .arg(&p.name)
