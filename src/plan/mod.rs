@@ -473,6 +473,16 @@ pub fn pulls(
             Pull::Missing => !present,
             Pull::Never => false,
         };
+        // an image another service of the project builds is built, not pulled (as Compose)
+        let built_by_another = svc.build.is_none()
+            && !svc.image.is_empty()
+            && project
+                .services
+                .values()
+                .any(|s| s.build.is_some() && s.image == svc.image);
+        if built_by_another && build != Build::Never {
+            continue;
+        }
         if svc.build.is_some() && build != Build::Never {
             // built, not pulled (unless an image to pull is named and policy says so)
             let pull_anyway = svc.pull_policy == "always" && !svc.image.is_empty();

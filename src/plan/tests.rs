@@ -275,3 +275,22 @@ fn pull_policy_intervals_read_the_last_pull_time() {
     assert!(super::older_than_policy("", "weekly"), "unknown: pull");
     assert!(!super::older_than_policy("2001-01-01T00:00:00Z", "missing"));
 }
+
+#[test]
+fn an_image_another_service_builds_is_built_not_pulled() {
+    let p = project(
+        "services:\n  db: {image: local/pg, build: .}\n  job: {image: local/pg, command: [\"true\"]}\n  web: {image: remote/web}\n",
+    );
+    let scope: BTreeSet<String> = p.services.keys().cloned().collect();
+    let plan = pulls(&p, &observed(), &scope, Pull::Missing, Build::Missing).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("pull image remote/web"), "{text}");
+    assert!(!text.contains("local/pg"), "{text}");
+    // --no-build: nothing builds it, so the named image is pulled (once)
+    let plan = pulls(&p, &observed(), &scope, Pull::Missing, Build::Never).unwrap();
+    assert_eq!(
+        plan.to_string().matches("pull image local/pg").count(),
+        1,
+        "{plan}"
+    );
+}
