@@ -57,10 +57,10 @@ impl Counter {
 
     /// How many visits `page` had: from Redis, else counted in PostgreSQL (and cached again).
     pub fn count(&mut self, page: &str) -> Result<i64, Error> {
-        if let Ok(Reply::Bulk(Some(n))) = redis(self.cache, &["GET", &key(page)]) {
-            if let Ok(n) = n.parse() {
-                return Ok(n);
-            }
+        if let Ok(Reply::Bulk(Some(n))) = redis(self.cache, &["GET", &key(page)])
+            && let Ok(n) = n.parse()
+        {
+            return Ok(n);
         }
         let row = self
             .db
