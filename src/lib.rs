@@ -1,6 +1,6 @@
 //! rcompose: a Docker Compose implementation, as a command and as a library. The library's front
 //! door is [`environment`]: bring a compose project up for a test, reach its services, and have it
-//! torn down when the test ends ([`Setup`], [`Environment`], [`Wait`]); [`load`] reads compose files
+//! torn down when the test ends ([`Setup`], [`Environment`], [`Wait`]); [`load()`] reads compose files
 //! into the validated [`Project`] model.
 
 pub mod build;
