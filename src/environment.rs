@@ -397,6 +397,25 @@ fn quiet() -> Global {
 /// it built under its own name, as `down -v --remove-orphans --rmi local` (also when a test
 /// panics); [`Environment::down`] does the same and reports errors; [`Environment::keep`] leaves
 /// it running.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), rcompose::environment::Error> {
+/// use std::time::Duration;
+/// use rcompose::environment::{Setup, Wait};
+///
+/// let env = Setup::file("tests/compose.yaml").up().await?;
+/// let db = env.service("db");
+/// db.kill("SIGKILL").await?; // inject a failure
+/// assert_eq!(db.state().await?.exit_code, 137);
+/// db.start().await?;
+/// db.wait(Wait::Healthy, Duration::from_secs(30)).await?;
+/// let replica = env.service("worker").index(2); // the second container of a scaled service
+/// println!("{}", replica.logs().await?);
+/// if std::env::var_os("KEEP").is_some() {
+///     eprintln!("left running: rcompose -p {} down -v", env.keep());
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Environment {
     engine: Docker,
     project: Project,

@@ -14,6 +14,14 @@ use tokio::net::TcpStream;
 use crate::engine::{ContainerState, Engine, LogOptions};
 
 /// What a container must reach before a wait is over.
+///
+/// ```
+/// use rcompose::environment::Wait;
+///
+/// let wait = Wait::http(8080, "/health").status(204);
+/// assert_eq!(wait.to_string(), "to answer GET /health on port 8080 with 204");
+/// assert_eq!(Wait::log_line("ready").to_string(), "to print a line containing \"ready\"");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wait {
     /// As `up --wait`: running, and healthy if it has a healthcheck; a job that exited 0 is done.
@@ -454,6 +462,9 @@ pub async fn unready<E: Engine>(
         let why = match judge(&Wait::Ready, &st) {
             Verdict::Done => continue,
             Verdict::Failed(why) => why,
+            Verdict::Pending if !st.health.is_empty() => {
+                format!("not healthy yet: {}", describe(&st))
+            }
             Verdict::Pending => describe(&st),
         };
         let deps: Vec<String> = project

@@ -182,6 +182,7 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
     };
     let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
     let model = args.wait.then(|| loaded.clone());
+    let began = std::time::Instant::now();
     let converging = converge_project(global, loaded, opts, images);
     let converged = match (args.wait, args.wait_timeout) {
         (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
@@ -200,7 +201,11 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
             let engine = connect().await?;
             let scope = plan::services_in_scope(&model, &args.services, args.no_deps);
             let report = crate::ready::report(&engine, &model, &scope).await;
-            return Err(Failure::Other(format!("{msg}\n{}", report.trim_end())));
+            let after = match args.wait_timeout {
+                Some(t) => format!("after {:.1}s of --wait-timeout {t}s", began.elapsed().as_secs_f64()),
+                None => format!("after {:.1}s", began.elapsed().as_secs_f64()),
+            };
+            return Err(Failure::Other(format!("{msg} ({after})\n{}", report.trim_end())));
         }
         (Err(e), _) => return Err(e),
     };

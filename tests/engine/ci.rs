@@ -135,7 +135,7 @@ services:
     assert!(err.contains("not ready within --wait-timeout 2s"), "{err}");
     assert!(
         err.contains(&format!(
-            "service `db` ({}-db-1): running, health starting (",
+            "service `db` ({}-db-1): not healthy yet: running, health starting (",
             p.name
         )) && err.contains("the last exited 1: \"not yet\""),
         "{err}"
