@@ -133,6 +133,7 @@ services:
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("not ready within --wait-timeout 2s"), "{err}");
+    assert!(err.contains("s of --wait-timeout 2s)"), "elapsed: {err}");
     assert!(
         err.contains(&format!(
             "service `db` ({}-db-1): not healthy yet: running, health starting (",
