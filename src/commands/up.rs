@@ -202,10 +202,16 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
             let scope = plan::services_in_scope(&model, &args.services, args.no_deps);
             let report = crate::ready::report(&engine, &model, &scope).await;
             let after = match args.wait_timeout {
-                Some(t) => format!("after {:.1}s of --wait-timeout {t}s", began.elapsed().as_secs_f64()),
+                Some(t) => format!(
+                    "after {:.1}s of --wait-timeout {t}s",
+                    began.elapsed().as_secs_f64()
+                ),
                 None => format!("after {:.1}s", began.elapsed().as_secs_f64()),
             };
-            return Err(Failure::Other(format!("{msg} ({after})\n{}", report.trim_end())));
+            return Err(Failure::Other(format!(
+                "{msg} ({after})\n{}",
+                report.trim_end()
+            )));
         }
         (Err(e), _) => return Err(e),
     };

@@ -193,7 +193,7 @@ services:
   health:
     image: IMAGE
     init: true
-    command: [sh, -c, 'sleep 1; touch /tmp/ok; exec sleep 300']
+    command: [sh, -c, 'rm -f /tmp/ok; sleep 1; while [ -f /tmp/hold ]; do sleep 0.1; done; touch /tmp/ok; exec sleep 300']
     healthcheck:
       test: [CMD, test, -f, /tmp/ok]
       interval: 100ms
@@ -298,6 +298,29 @@ async fn every_wait_kind_passes_and_fails_with_its_reason_and_the_handles_work()
         }
         other => panic!("{other:?}"),
     }
+
+    // restarted while /tmp/hold exists, it stays unhealthy: healthy and ready time out; once
+    // the file goes, they pass
+    let health = env.service("health");
+    let hold = health.exec(&["touch", "/tmp/hold"]).await.unwrap();
+    assert_eq!(hold.code, 0, "{}", hold.stderr);
+    health.stop(Some(0)).await.unwrap();
+    health.start().await.unwrap();
+    let (healthy, ready) = futures_util::join!(
+        reason(env.service("health"), Wait::Healthy),
+        reason(env.service("health"), Wait::Ready)
+    );
+    for r in [healthy, ready] {
+        assert!(
+            r.starts_with("not done within 1.0s: running, health starting"),
+            "{r}"
+        );
+    }
+    health.exec(&["rm", "/tmp/hold"]).await.unwrap();
+    health
+        .wait(Wait::Healthy, Duration::from_secs(10))
+        .await
+        .unwrap();
 
     // exec: output apart, the exit code; logs; kill, start and stop
     let out = env
