@@ -39,9 +39,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::cli::{Ansi, Global, Progress};
-use crate::commands::Failure;
 use crate::commands::up::{Images, converge_project, prepare_images};
+use crate::commands::{Failure, Settings};
 use crate::engine::{ContainerState, Docker, Engine, ExecRequest, Interactive, LogSource};
 use crate::model::Project;
 use crate::plan::{self, DownOptions, UpOptions};
@@ -322,7 +321,7 @@ impl Setup {
     }
 
     async fn bring_up(&self, env: &Environment) -> Result<(), Error> {
-        let global = quiet();
+        let settings = Settings::quiet();
         let project = &env.project;
         let scope = plan::services_in_scope(project, &self.services, false);
         let observed = crate::observe::observe(&env.engine, &project.name, Some(project))
@@ -338,7 +337,7 @@ impl Setup {
         // builds do not count against the timeout
         let progress = crate::progress::Quiet;
         prepare_images(
-            &global,
+            settings.dry_run,
             &env.engine,
             project,
             &observed,
@@ -353,7 +352,7 @@ impl Setup {
             ..Default::default()
         };
         let start = Instant::now();
-        let up = converge_project(&global, project.clone(), opts, Images::default());
+        let up = converge_project(&settings, project.clone(), opts, Images::default());
         let failed = match tokio::time::timeout(self.timeout, up).await {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(Error::from(e).to_string()),
@@ -375,21 +374,6 @@ impl Setup {
             r?;
         }
         Ok(())
-    }
-}
-
-/// Global options for the shared up path: quiet, no colours, no files (the project is loaded).
-fn quiet() -> Global {
-    Global {
-        files: Vec::new(),
-        project_name: None,
-        project_directory: None,
-        env_files: Vec::new(),
-        profiles: Vec::new(),
-        progress: Progress::Quiet,
-        ansi: Ansi::Never,
-        dry_run: false,
-        verbose: false,
     }
 }
 

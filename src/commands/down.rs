@@ -32,5 +32,12 @@ pub async fn run(global: &Global, args: &DownArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let progress = progress(global);
-    execute(&engine, target.name(), &plan, global, progress.as_ref()).await
+    execute(
+        &engine,
+        target.name(),
+        &plan,
+        global.dry_run,
+        progress.as_ref(),
+    )
+    .await
 }

@@ -240,16 +240,52 @@ fn no_file(e: &LoadErrors) -> bool {
 
 /// The progress renderer the global flags ask for.
 pub fn progress(global: &Global) -> Box<dyn crate::progress::Progress> {
-    use crate::cli::Progress as P;
-    use crate::progress::Mode;
-    let mode = match global.progress {
-        P::Auto => Mode::Auto,
-        P::Tty => Mode::Tty,
-        P::Plain => Mode::Plain,
-        P::Json => Mode::Json,
-        P::Quiet => Mode::Quiet,
-    };
-    crate::progress::renderer(mode, color(global, false))
+    Settings::of(global).renderer()
+}
+
+/// What the paths commands share (`execute`, `up`'s convergence) take from the global flags, so
+/// that the library runs them without a command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub dry_run: bool,
+    /// `--env-file` files (they label the containers).
+    pub env_files: Vec<String>,
+    pub progress: crate::progress::Mode,
+    /// Colours in the progress (on stderr).
+    pub color: bool,
+}
+
+impl Settings {
+    pub fn of(global: &Global) -> Settings {
+        use crate::cli::Progress as P;
+        use crate::progress::Mode;
+        Settings {
+            dry_run: global.dry_run,
+            env_files: global.env_files.clone(),
+            progress: match global.progress {
+                P::Auto => Mode::Auto,
+                P::Tty => Mode::Tty,
+                P::Plain => Mode::Plain,
+                P::Json => Mode::Json,
+                P::Quiet => Mode::Quiet,
+            },
+            color: color(global, false),
+        }
+    }
+
+    /// No output, no dry run, no `--env-file`: the library's.
+    pub fn quiet() -> Settings {
+        Settings {
+            dry_run: false,
+            env_files: Vec::new(),
+            progress: crate::progress::Mode::Quiet,
+            color: false,
+        }
+    }
+
+    pub fn renderer(&self) -> Box<dyn crate::progress::Progress> {
+        crate::progress::renderer(self.progress, self.color)
+    }
 }
 
 /// Colours on stdout (`for_stdout`) or stderr: `--ansi`, `NO_COLOR`, and whether it is a terminal.
@@ -274,13 +310,13 @@ pub async fn execute<E: crate::engine::Engine>(
     engine: &E,
     project: &str,
     plan: &crate::plan::Plan,
-    global: &Global,
+    dry_run: bool,
     progress: &dyn crate::progress::Progress,
 ) -> Result<(), Failure> {
     for w in &plan.warnings {
         progress.message(&format!("warning: {w}"));
     }
-    if global.dry_run {
+    if dry_run {
         print(&plan.to_string())?;
         return Ok(());
     }
@@ -403,7 +439,14 @@ pub async fn lifecycle(
     }
     let plan = crate::plan::per_container(&containers, dependents_first, op);
     let progress = progress(global);
-    execute(&engine, target.name(), &plan, global, progress.as_ref()).await
+    execute(
+        &engine,
+        target.name(),
+        &plan,
+        global.dry_run,
+        progress.as_ref(),
+    )
+    .await
 }
 
 /// The container of `service` a command acts on: replica `index` (default: the lowest number)

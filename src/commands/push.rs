@@ -40,5 +40,5 @@ pub async fn run(global: &Global, args: &PushArgs) -> Result<(), Failure> {
     let quiet = crate::progress::Quiet;
     let shown = progress(global);
     let progress: &dyn crate::progress::Progress = if args.quiet { &quiet } else { shown.as_ref() };
-    execute(&engine, &project.name, &plan, global, progress).await
+    execute(&engine, &project.name, &plan, global.dry_run, progress).await
 }

@@ -27,7 +27,14 @@ pub async fn run(global: &Global, args: &RmArgs) -> Result<(), Failure> {
                 name: c.name.clone(),
                 timeout: None,
             });
-            execute(&engine, target.name(), &stops, global, progress.as_ref()).await?;
+            execute(
+                &engine,
+                target.name(),
+                &stops,
+                global.dry_run,
+                progress.as_ref(),
+            )
+            .await?;
         }
     }
     let gone: Vec<_> = selected
@@ -56,5 +63,12 @@ pub async fn run(global: &Global, args: &RmArgs) -> Result<(), Failure> {
         force: true,
         volumes: args.volumes,
     });
-    execute(&engine, target.name(), &removes, global, progress.as_ref()).await
+    execute(
+        &engine,
+        target.name(),
+        &removes,
+        global.dry_run,
+        progress.as_ref(),
+    )
+    .await
 }

@@ -121,7 +121,7 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
     let mut images = super::up::Images::from_flags(args.pull, args.quiet_pull, args.build, false);
     images.quiet_build = args.quiet_build;
     super::up::prepare_images(
-        global,
+        global.dry_run,
         &engine,
         &project,
         &observed,
@@ -154,7 +154,14 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
         } else {
             plan::up(&project, &observed, &opts)?
         };
-        execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
+        execute(
+            &engine,
+            &project.name,
+            &plan,
+            global.dry_run,
+            progress.as_ref(),
+        )
+        .await?;
     }
 
     let slug = slug()?;
@@ -173,7 +180,7 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
         use_aliases: args.use_aliases,
     };
     let plan = plan::oneoff(&project, &observed, &oneoff)?;
-    execute(&engine, &project.name, &plan, global, &quiet).await?;
+    execute(&engine, &project.name, &plan, global.dry_run, &quiet).await?;
     if global.dry_run {
         return Ok(());
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{Failure, color, connect, execute, load_project, progress};
+use super::{Failure, Settings, color, connect, execute, load_project, progress};
 use crate::cli::{Global, PullPolicy, UpArgs};
 use crate::engine::{Docker, Engine, LogOptions};
 use crate::model::Project;
@@ -81,33 +81,33 @@ pub async fn converge(
     images: Images,
 ) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let project = load_project(global, &opts.services)?;
-    converge_project(global, project, opts, images).await
+    converge_project(&Settings::of(global), project, opts, images).await
 }
 
 /// What every up plan takes from the command's surroundings: the `--env-file` files (a container
 /// label) and `COMPOSE_IGNORE_ORPHANS`.
-pub fn complete(global: &Global, opts: &mut UpOptions) {
-    opts.env_files = global.env_files.clone();
+pub fn complete(env_files: &[String], opts: &mut UpOptions) {
+    opts.env_files = env_files.to_vec();
     opts.ignore_orphans = std::env::var("COMPOSE_IGNORE_ORPHANS")
         .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "True" | "TRUE"));
 }
 
 /// [`converge`] for a project already loaded.
 pub async fn converge_project(
-    global: &Global,
+    settings: &Settings,
     project: Project,
     mut opts: UpOptions,
     images: Images,
 ) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let scaled: Vec<String> = opts.scale.keys().cloned().collect();
     super::require_services(&project, &scaled)?;
-    complete(global, &mut opts);
+    complete(&settings.env_files, &mut opts);
     let engine = connect().await?;
-    let progress = progress(global);
+    let progress = settings.renderer();
     let mut observed = observe(&engine, &project.name, Some(&project)).await?;
     let scope = plan::services_in_scope(&project, &opts.services, opts.no_deps);
     let images_changed = prepare_images(
-        global,
+        settings.dry_run,
         &engine,
         &project,
         &observed,
@@ -116,18 +116,25 @@ pub async fn converge_project(
         progress.as_ref(),
     )
     .await?;
-    if images_changed && !global.dry_run {
+    if images_changed && !settings.dry_run {
         // the new images' IDs label the containers
         observed = observe(&engine, &project.name, Some(&project)).await?;
     }
     let plan = plan::up(&project, &observed, &opts)?;
-    execute(&engine, &project.name, &plan, global, progress.as_ref()).await?;
+    execute(
+        &engine,
+        &project.name,
+        &plan,
+        settings.dry_run,
+        progress.as_ref(),
+    )
+    .await?;
     Ok((engine, project, observed, plan))
 }
 
 /// Builds and pulls what the services in `scope` lack (per `images`); whether anything was.
 pub async fn prepare_images(
-    global: &Global,
+    dry_run: bool,
     engine: &Docker,
     project: &Project,
     observed: &Observed,
@@ -147,12 +154,12 @@ pub async fn prepare_images(
     if !builds.is_empty() {
         let shown: &dyn crate::progress::Progress =
             if images.quiet_build { &quiet } else { progress };
-        execute(engine, &project.name, &builds, global, shown).await?;
+        execute(engine, &project.name, &builds, dry_run, shown).await?;
     }
     if !pulls.is_empty() {
         let shown: &dyn crate::progress::Progress =
             if images.quiet_pull { &quiet } else { progress };
-        execute(engine, &project.name, &pulls, global, shown).await?;
+        execute(engine, &project.name, &pulls, dry_run, shown).await?;
     }
     Ok(!builds.is_empty() || !pulls.is_empty())
 }
@@ -183,7 +190,8 @@ pub async fn run(global: &Global, args: &UpArgs) -> Result<(), Failure> {
     let images = Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
     let model = args.wait.then(|| loaded.clone());
     let began = std::time::Instant::now();
-    let converging = converge_project(global, loaded, opts, images);
+    let settings = Settings::of(global);
+    let converging = converge_project(&settings, loaded, opts, images);
     let converged = match (args.wait, args.wait_timeout) {
         (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
             .await
@@ -445,5 +453,12 @@ async fn stop_all(
         }
     });
     let progress = progress(global);
-    execute(engine, &project.name, &plan, global, progress.as_ref()).await
+    execute(
+        engine,
+        &project.name,
+        &plan,
+        global.dry_run,
+        progress.as_ref(),
+    )
+    .await
 }

@@ -26,7 +26,7 @@ pub async fn run(global: &Global, args: &WatchArgs) -> Result<(), Failure> {
         };
         let mut images = Images::from_flags(None, false, false, false);
         images.quiet_build = args.quiet;
-        converge_project(global, project.clone(), opts, images).await?;
+        converge_project(&super::Settings::of(global), project.clone(), opts, images).await?;
     }
     if global.dry_run {
         return Ok(());
@@ -121,7 +121,7 @@ impl Rebuild {
         };
         let shown = progress(&self.global);
         prepare_images(
-            &self.global,
+            self.global.dry_run,
             &self.engine,
             p,
             &observed,
@@ -147,13 +147,13 @@ impl Rebuild {
             no_deps: true,
             ..Default::default()
         };
-        complete(&self.global, &mut opts);
+        complete(&self.global.env_files, &mut opts);
         let up = plan::up(p, &observed, &opts)?;
         execute(
             &self.engine,
             &p.name,
             &up,
-            &self.global,
+            self.global.dry_run,
             &crate::progress::Quiet,
         )
         .await?;
