@@ -171,26 +171,32 @@ fn exited(name: &str, code: Option<i64>) -> String {
     format!("container {name} exited with code {}", code.unwrap_or(-1))
 }
 
-/// A running container without a healthcheck: ready once it has run [`SETTLE`] (counted from
-/// its start), unless it exits before (an exit 0 is a completed job).
+/// A running container without a healthcheck: ready once it has run [`SETTLE`] (from now when
+/// `fresh`ly started by the plan, else from its start), unless it exits before (an exit 0 is a
+/// completed job).
 async fn settle<E: Engine>(
     engine: &E,
     monitor: &Monitor,
     name: &str,
     progress: &dyn Progress,
     id: &str,
+    fresh: bool,
 ) -> Result<String, String> {
-    let st = engine
-        .inspect_container(name)
-        .await
-        .map_err(|e| e.message)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos() as i128;
-    let ran = crate::clock::rfc3339_nanos(&st.started_at)
-        .map(|t| std::time::Duration::from_nanos((now - t).clamp(0, i64::MAX as i128) as u64))
-        .unwrap_or(SETTLE);
+    let ran = if fresh {
+        std::time::Duration::ZERO
+    } else {
+        let st = engine
+            .inspect_container(name)
+            .await
+            .map_err(|e| e.message)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as i128;
+        crate::clock::rfc3339_nanos(&st.started_at)
+            .map(|t| std::time::Duration::from_nanos((now - t).clamp(0, i64::MAX as i128) as u64))
+            .unwrap_or(SETTLE)
+    };
     let watch = monitor.until(engine, name, progress, id, |seen| {
         match (seen.status.as_str(), seen.exit_code) {
             ("exited" | "dead", Some(0)) => Verdict::Done("Exited".into()),
@@ -586,7 +592,12 @@ async fn step<E: Engine>(
                 })
                 .await;
             let ready = match ready {
-                Ok(s) if s == "Running" => settle(engine, monitor, name, progress, &id).await,
+                // started by this plan (its start is this step's dependency): the whole
+                // period from now, however late the engine says it started
+                Ok(r) if r == "Running" => {
+                    let fresh = !s.deps.is_empty();
+                    settle(engine, monitor, name, progress, &id, fresh).await
+                }
                 other => other,
             };
             ready.map(Some).map_err(|m| fail_wait(s, m))

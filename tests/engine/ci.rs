@@ -32,12 +32,16 @@ services:
     command: [sh, -c, 'sleep 1; exit 3']
 ";
 
-/// A service failing at once next to a long one.
+/// A service failing at once next to a long one; its healthcheck makes both tools wait for it
+/// (without one, an exit at once races with their first look).
 const FAILING: &str = "
 services:
   fail:
     image: IMAGE
     command: [sh, -c, 'exit 3']
+    healthcheck:
+      test: [CMD, 'true']
+      interval: 10s
   long:
     image: IMAGE
     command: [sleep, '300']
