@@ -133,11 +133,11 @@ services:
       db: {condition: service_healthy}
 ",
     );
-    let out = p.run(&["up", "-d", "--wait", "--wait-timeout", "2"]);
+    let out = p.run(&["up", "-d", "--wait", "--wait-timeout", "5"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("not ready within --wait-timeout 2s"), "{err}");
-    assert!(err.contains("s of --wait-timeout 2s)"), "elapsed: {err}");
+    assert!(err.contains("not ready within --wait-timeout 5s"), "{err}");
+    assert!(err.contains("s of --wait-timeout 5s)"), "elapsed: {err}");
     assert!(
         err.contains(&format!(
             "service `db` ({}-db-1): not healthy yet: running, health starting (",

@@ -164,14 +164,14 @@ services:
 ",
     )
     .name(&name)
-    .timeout(Duration::from_secs(2))
+    .timeout(Duration::from_secs(5))
     .up()
     .await
     .err()
     .expect("never healthy");
     let msg = e.to_string();
     assert!(started.elapsed() < Duration::from_secs(30), "bounded");
-    assert!(msg.contains("not ready within 2.0s"), "{msg}");
+    assert!(msg.contains("not ready within 5.0s"), "{msg}");
     assert!(
         msg.contains("service `sick`") && msg.contains("health starting"),
         "{msg}"
