@@ -15,22 +15,18 @@ use std::time::{Duration, Instant};
 use rcompose::environment::Setup;
 
 const PROJECT: &str = "
+x-healthy: &healthy
+  image: rcompose-test/busybox:latest
+  command: [sleep, '3600']
+  init: true
+  healthcheck:
+    test: [CMD, 'true']
+    interval: 100ms
 services:
   db:
-    image: rcompose-test/busybox:latest
-    command: [sleep, '3600']
-    init: true
-    healthcheck:
-      test: [CMD, 'true']
-      interval: 100ms
+    <<: *healthy
     volumes: [data:/data]
-  cache:
-    image: rcompose-test/busybox:latest
-    command: [sleep, '3600']
-    init: true
-    healthcheck:
-      test: [CMD, 'true']
-      interval: 100ms
+  cache: *healthy
   app:
     image: rcompose-test/busybox:latest
     command: [sleep, '3600']

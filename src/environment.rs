@@ -37,11 +37,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-
-use crate::commands::up::{Images, converge_project, prepare_images};
+use crate::commands::up::{Images, converge_on, prepare_images};
 use crate::commands::{Failure, Settings};
-use crate::engine::{ContainerState, Docker, Engine, ExecRequest, Interactive, LogSource};
+use crate::engine::{ContainerInfo, ContainerState, Docker, Engine, ExecRequest, LogSource};
 use crate::model::Project;
 use crate::plan::{self, DownOptions, UpOptions};
 pub use crate::ready::Wait;
@@ -90,10 +88,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<crate::load::LoadErrors> for Error {
+    fn from(e: crate::load::LoadErrors) -> Self {
+        Error::Load(crate::render::errors(&e))
+    }
+}
+
 impl From<Failure> for Error {
     fn from(f: Failure) -> Self {
         match f {
-            Failure::Load(e) => Error::Load(crate::render::errors(&e)),
+            Failure::Load(e) => e.into(),
             Failure::Other(m) => Error::Up(m),
             Failure::Exit(code) => Error::Up(format!("exit code {code}")),
         }
@@ -283,14 +287,11 @@ impl Setup {
         let name = match &self.name {
             Name::Exact(n) => n.clone(),
             Name::Prefix(p) => unique_name(p),
-            Name::Unique => {
-                let own = crate::load::load(&self.options(None)?)
-                    .map_err(|e| Error::Load(crate::render::errors(&e)))?;
-                unique_name(&own.project.name)
-            }
+            // the project's own name (its `name:` or folder) is known once it is loaded; the
+            // names of its networks and volumes follow the project name, so it loads again
+            Name::Unique => unique_name(&crate::load::load(&self.options(None)?)?.project.name),
         };
-        let loaded = crate::load::load(&self.options(Some(name))?)
-            .map_err(|e| Error::Load(crate::render::errors(&e)))?;
+        let loaded = crate::load::load(&self.options(Some(name))?)?;
         crate::commands::require_services(&loaded.project, &self.services)?;
         Ok(loaded.project)
     }
@@ -352,7 +353,7 @@ impl Setup {
             ..Default::default()
         };
         let start = Instant::now();
-        let up = converge_project(&settings, project.clone(), opts, Images::default());
+        let up = converge_on(&env.engine, &settings, project, opts, Images::default());
         let failed = match tokio::time::timeout(self.timeout, up).await {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(Error::from(e).to_string()),
@@ -525,6 +526,11 @@ impl Service<'_> {
 
     /// The container's name.
     pub async fn container(&self) -> Result<String, Error> {
+        Ok(self.find().await?.name)
+    }
+
+    /// The container as the engine lists it.
+    async fn find(&self) -> Result<ContainerInfo, Error> {
         let env = self.env;
         if !env.project.services.contains_key(&self.name) {
             let names: Vec<&str> = env.project.services.keys().map(String::as_str).collect();
@@ -539,19 +545,15 @@ impl Service<'_> {
             .list_containers(Some(&env.project.name), true)
             .await
             .map_err(|e| self.fail(e.message))?;
-        all.iter()
+        all.into_iter()
             .find(|c| !c.is_oneoff() && c.service() == self.name && c.number() == self.index)
-            .map(|c| c.name.clone())
             .ok_or_else(|| self.fail(format!("it has no container number {}", self.index)))
     }
 
     /// The host address that container port `port`/tcp is published on (a loopback address
     /// when published on all addresses).
     pub async fn address(&self, port: u16) -> Result<SocketAddr, Error> {
-        let c = self.container().await?;
-        crate::ready::published(&self.env.engine, &self.env.project.name, &c, port)
-            .await
-            .map_err(|m| self.fail(m))
+        crate::ready::published(&self.find().await?, port).map_err(|m| self.fail(m))
     }
 
     /// The host port that container port `port`/tcp is published on.
@@ -568,20 +570,13 @@ impl Service<'_> {
             cmd: cmd.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
-        let doing =
-            |e: crate::engine::EngineError| self.fail(format!("exec {cmd:?}: {}", e.message));
-        let id = engine.create_exec(&c, request).await.map_err(doing)?;
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        if let Some(mut session) = engine.start_exec(&id, false, false).await.map_err(doing)? {
-            while let Some(chunk) = session.output.next().await {
-                let chunk = chunk.map_err(doing)?;
-                match chunk.source {
-                    LogSource::Stdout => stdout.extend_from_slice(&chunk.text),
-                    LogSource::Stderr => stderr.extend_from_slice(&chunk.text),
-                }
-            }
-        }
-        let code = crate::engine::exit_code(engine, &id).await.map_err(doing)?;
+        let code = crate::engine::run_exec(engine, &c, request, |chunk| match chunk.source {
+            LogSource::Stdout => stdout.extend_from_slice(&chunk.text),
+            LogSource::Stderr => stderr.extend_from_slice(&chunk.text),
+        })
+        .await
+        .map_err(|e| self.fail(format!("exec {cmd:?}: {}", e.message)))?;
         Ok(Output {
             code,
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -592,59 +587,55 @@ impl Service<'_> {
     /// Everything the container printed so far (stdout and stderr, in order).
     pub async fn logs(&self) -> Result<String, Error> {
         let c = self.container().await?;
-        let mut logs = self.env.engine.logs(&c, Default::default());
-        let mut text = Vec::new();
-        while let Some(chunk) = logs.next().await {
-            text.extend_from_slice(&chunk.map_err(|e| self.fail(e.message))?.text);
-        }
+        let text = crate::engine::output(&self.env.engine, &c, Default::default())
+            .await
+            .map_err(|e| self.fail(e.message))?;
         Ok(String::from_utf8_lossy(&text).into_owned())
+    }
+
+    /// One engine call on the container; its error says what rcompose was doing.
+    async fn call<T>(
+        &self,
+        doing: &str,
+        call: impl AsyncFnOnce(&Docker, &str) -> crate::engine::Result<T>,
+    ) -> Result<T, Error> {
+        let c = self.container().await?;
+        call(&self.env.engine, &c).await.map_err(|e| match doing {
+            "" => self.fail(e.message),
+            _ => self.fail(format!("{doing}: {}", e.message)),
+        })
     }
 
     /// Its state as the engine reports it (status, health, exit code).
     pub async fn state(&self) -> Result<ContainerState, Error> {
-        let c = self.container().await?;
-        self.env
-            .engine
-            .inspect_container(&c)
+        self.call("", async |e, c| e.inspect_container(c).await)
             .await
-            .map_err(|e| self.fail(e.message))
     }
 
     /// Stops the container (SIGTERM, then SIGKILL after `timeout` seconds, the service's
     /// `stop_grace_period` when `None`).
     pub async fn stop(&self, timeout: Option<i64>) -> Result<(), Error> {
-        let c = self.container().await?;
-        self.env
-            .engine
-            .stop_container(&c, timeout)
+        self.call("stop", async |e, c| e.stop_container(c, timeout).await)
             .await
-            .map_err(|e| self.fail(format!("stop: {}", e.message)))
     }
 
     /// Sends `signal` (`SIGKILL`, `SIGTERM`, `SIGHUP`...) to the container's main process.
     pub async fn kill(&self, signal: &str) -> Result<(), Error> {
-        let c = self.container().await?;
-        self.env
-            .engine
-            .kill_container(&c, signal)
+        let doing = format!("kill -s {signal}");
+        self.call(&doing, async |e, c| e.kill_container(c, signal).await)
             .await
-            .map_err(|e| self.fail(format!("kill -s {signal}: {}", e.message)))
     }
 
     /// Starts the container again.
     pub async fn start(&self) -> Result<(), Error> {
-        let c = self.container().await?;
-        self.env
-            .engine
-            .start_container(&c)
+        self.call("start", async |e, c| e.start_container(c).await)
             .await
-            .map_err(|e| self.fail(format!("start: {}", e.message)))
     }
 
     /// Waits until the container meets `wait`, at most `timeout`; the error says where it is
     /// and shows its last log lines.
     pub async fn wait(&self, wait: Wait, timeout: Duration) -> Result<(), Error> {
-        let c = self.container().await?;
+        let c = self.find().await?;
         let engine = &self.env.engine;
         match crate::ready::until(engine, &self.env.project.name, &c, &wait, timeout).await {
             Ok(()) => Ok(()),
@@ -652,7 +643,7 @@ impl Service<'_> {
                 service: self.name.clone(),
                 wait,
                 reason,
-                logs: crate::ready::tail(engine, &c, 20).await,
+                logs: crate::ready::tail(engine, &c.name, 20).await,
             }),
         }
     }

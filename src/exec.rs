@@ -11,9 +11,10 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::Notify;
 
-use crate::engine::{Engine, EngineError, ErrorKind};
+use crate::engine::{ContainerState, Engine, EngineError, ErrorKind};
 use crate::plan::{Op, Plan, Step};
 use crate::progress::{Event, Progress};
+use crate::ready::{self, Wait, Why};
 
 /// A step that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,18 @@ struct Seen {
     /// healthy, unhealthy, starting, or empty.
     health: String,
     exit_code: Option<i64>,
+}
+
+impl Seen {
+    /// As an inspection would report it, for [`ready::judge`].
+    fn state(&self) -> ContainerState {
+        ContainerState {
+            status: self.status.clone(),
+            health: self.health.clone(),
+            exit_code: self.exit_code.unwrap_or(-1),
+            ..Default::default()
+        }
+    }
 }
 
 /// Follows the project's container events and tells waiters when something changed.
@@ -167,8 +180,57 @@ impl Monitor {
 /// the reference first looks after 0.5 s, so a container that fails at once fails both.
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
 
-fn exited(name: &str, code: Option<i64>) -> String {
-    format!("container {name} exited with code {}", code.unwrap_or(-1))
+/// Waits until container `name` meets `judged` (per [`ready::judge`]), its failures worded as
+/// Compose words `worded`'s.
+async fn wait_on<E: Engine>(
+    engine: &E,
+    monitor: &Monitor,
+    progress: &dyn Progress,
+    id: &str,
+    name: &str,
+    judged: &Wait,
+    worded: &Wait,
+) -> Result<String, String> {
+    monitor
+        .until(engine, name, progress, id, |seen| {
+            match ready::judge(judged, &seen.state()) {
+                ready::Verdict::Done => Verdict::Done(done_text(seen).into()),
+                ready::Verdict::Failed(why) => Verdict::Failed(failure(worded, name, why)),
+                ready::Verdict::Pending => Verdict::Wait(match worded {
+                    Wait::Healthy => format!("for {name} to be healthy ({})", state_text(seen)),
+                    Wait::Completed => format!("for {name} to complete ({})", state_text(seen)),
+                    _ => format!("({})", state_text(seen)),
+                }),
+            }
+        })
+        .await
+}
+
+/// The progress status of a wait that passed.
+fn done_text(seen: &Seen) -> &'static str {
+    match (seen.status.as_str(), seen.health.as_str()) {
+        (_, "healthy") => "Healthy",
+        ("exited" | "dead", _) => "Exited",
+        _ => "Running",
+    }
+}
+
+/// A failed wait, in Compose's words.
+fn failure(wait: &Wait, name: &str, why: Why) -> String {
+    match why {
+        Why::Unhealthy => format!("container {name} is unhealthy"),
+        Why::Exited(code) if *wait == Wait::Completed => {
+            format!("container {name} didn't complete successfully: exit {code}")
+        }
+        Why::Exited(code) => format!("container {name} exited with code {code}"),
+        Why::ExitedBeforeHealthy(code) => {
+            format!("container {name} exited with code {code} before it was healthy")
+        }
+        Why::NoHealthcheck => {
+            format!("container {name} has no healthcheck, so it cannot become healthy")
+        }
+        Why::Removed => format!("container {name} was removed"),
+    }
 }
 
 /// A running container without a healthcheck: ready once it has run [`SETTLE`] (from now when
@@ -197,13 +259,16 @@ async fn settle<E: Engine>(
             .map(|t| std::time::Duration::from_nanos((now - t).clamp(0, i64::MAX as i128) as u64))
             .unwrap_or(SETTLE)
     };
-    let watch = monitor.until(engine, name, progress, id, |seen| {
-        match (seen.status.as_str(), seen.exit_code) {
-            ("exited" | "dead", Some(0)) => Verdict::Done("Exited".into()),
-            ("exited" | "dead", code) => Verdict::Failed(exited(name, code)),
-            _ => Verdict::Wait(format!("({})", state_text(seen))),
-        }
-    });
+    // an exit decides: 0 is a completed job, anything else fails the wait
+    let watch = wait_on(
+        engine,
+        monitor,
+        progress,
+        id,
+        name,
+        &Wait::Completed,
+        &Wait::Ready,
+    );
     match tokio::time::timeout(SETTLE.saturating_sub(ran), watch).await {
         Ok(r) => r,
         Err(_) => Ok("Running".into()),
@@ -544,54 +609,23 @@ async fn step<E: Engine>(
             .await
             .map(|_| None)
             .map_err(|e| fail(s, e)),
-        Op::WaitHealthy { name } => monitor
-            .until(engine, name, progress, &id, |seen| {
-                match (seen.status.as_str(), seen.health.as_str()) {
-                    (_, "healthy") => Verdict::Done("Healthy".into()),
-                    (_, "unhealthy") => Verdict::Failed(format!("container {name} is unhealthy")),
-                    ("exited" | "dead" | "removed", _) => Verdict::Failed(format!(
-                        "container {name} exited with code {} before it was healthy",
-                        seen.exit_code.unwrap_or(-1)
-                    )),
-                    ("running", "") => Verdict::Failed(format!(
-                        "container {name} has no healthcheck, so it cannot become healthy"
-                    )),
-                    _ => Verdict::Wait(format!("for {name} to be healthy ({})", state_text(seen))),
-                }
-            })
-            .await
-            .map(Some)
-            .map_err(|m| fail_wait(s, m)),
-        Op::WaitCompleted { name } => monitor
-            .until(engine, name, progress, &id, |seen| {
-                match (seen.status.as_str(), seen.exit_code) {
-                    ("exited" | "dead", Some(0)) => Verdict::Done("Exited".into()),
-                    ("exited" | "dead", Some(code)) => Verdict::Failed(format!(
-                        "container {name} didn't complete successfully: exit {code}"
-                    )),
-                    ("removed", _) => Verdict::Failed(format!("container {name} was removed")),
-                    _ => Verdict::Wait(format!("for {name} to complete ({})", state_text(seen))),
-                }
-            })
-            .await
-            .map(Some)
-            .map_err(|m| fail_wait(s, m)),
+        Op::WaitHealthy { name } => {
+            let healthy = &Wait::Healthy;
+            wait_on(engine, monitor, progress, &id, name, healthy, healthy)
+                .await
+                .map(Some)
+                .map_err(|m| fail_wait(s, m))
+        }
+        Op::WaitCompleted { name } => {
+            let completed = &Wait::Completed;
+            wait_on(engine, monitor, progress, &id, name, completed, completed)
+                .await
+                .map(Some)
+                .map_err(|m| fail_wait(s, m))
+        }
         Op::WaitReady { name } => {
-            let ready = monitor
-                .until(engine, name, progress, &id, |seen| {
-                    match (seen.status.as_str(), seen.health.as_str(), seen.exit_code) {
-                        (_, "healthy", _) => Verdict::Done("Healthy".into()),
-                        (_, "unhealthy", _) => {
-                            Verdict::Failed(format!("container {name} is unhealthy"))
-                        }
-                        ("exited" | "dead", _, Some(0)) => Verdict::Done("Exited".into()),
-                        ("exited" | "dead", _, code) => Verdict::Failed(exited(name, code)),
-                        ("running", "", _) => Verdict::Done("Running".into()),
-                        _ => Verdict::Wait(format!("({})", state_text(seen))),
-                    }
-                })
-                .await;
-            let ready = match ready {
+            let ready = &Wait::Ready;
+            let ready = match wait_on(engine, monitor, progress, &id, name, ready, ready).await {
                 // started by this plan (its start is this step's dependency): the whole
                 // period from now, however late the engine says it started
                 Ok(r) if r == "Running" => {

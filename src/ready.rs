@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::engine::{ContainerState, Engine, LogOptions};
+use crate::engine::{ContainerInfo, ContainerState, Engine, LogOptions};
 
 /// What a container must reach before a wait is over.
 ///
@@ -94,38 +94,62 @@ impl fmt::Display for Wait {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Done,
-    /// It can no longer happen: why.
-    Failed(String),
+    /// It can no longer happen.
+    Failed(Why),
     Pending,
 }
 
-/// Judges `wait` on an inspection (the probes' waits only fail here, when the container stopped).
+/// Why a wait can no longer pass. Each caller words it: `up`'s waits as Compose does, the
+/// library with the state's details ([`reason`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    Unhealthy,
+    /// It exited with this code (a job that had to exit 0, or a container that had to run).
+    Exited(i64),
+    ExitedBeforeHealthy(i64),
+    NoHealthcheck,
+    Removed,
+}
+
+/// Judges `wait` on a container's state: the one table of what ready, healthy and completed
+/// mean, for `up`'s waits (on events) and the library's (on inspections). The probes' waits
+/// only fail here, when the container stopped.
 pub fn judge(wait: &Wait, st: &ContainerState) -> Verdict {
     let stopped = matches!(st.status.as_str(), "exited" | "dead");
+    let removed = st.status == "removed";
     match wait {
         Wait::Healthy => match (st.status.as_str(), st.health.as_str()) {
             (_, "healthy") => Verdict::Done,
-            (_, "unhealthy") => Verdict::Failed(format!("it is unhealthy: {}", health_text(st))),
-            _ if stopped => Verdict::Failed(format!(
-                "it exited with code {} before it was healthy",
-                st.exit_code
-            )),
-            ("running", "") => {
-                Verdict::Failed("it has no healthcheck, so it cannot become healthy".into())
-            }
+            (_, "unhealthy") => Verdict::Failed(Why::Unhealthy),
+            _ if stopped || removed => Verdict::Failed(Why::ExitedBeforeHealthy(st.exit_code)),
+            ("running", "") => Verdict::Failed(Why::NoHealthcheck),
             _ => Verdict::Pending,
         },
         Wait::Completed if stopped && st.exit_code == 0 => Verdict::Done,
+        Wait::Completed if removed => Verdict::Failed(Why::Removed),
         Wait::Ready => match (st.status.as_str(), st.health.as_str()) {
             (_, "healthy") => Verdict::Done,
-            (_, "unhealthy") => Verdict::Failed(format!("it is unhealthy: {}", health_text(st))),
+            (_, "unhealthy") => Verdict::Failed(Why::Unhealthy),
             _ if stopped && st.exit_code == 0 => Verdict::Done,
             ("running", "") => Verdict::Done,
-            _ if stopped => Verdict::Failed(format!("it exited with code {}", st.exit_code)),
+            _ if stopped => Verdict::Failed(Why::Exited(st.exit_code)),
             _ => Verdict::Pending,
         },
-        _ if stopped => Verdict::Failed(format!("it exited with code {}", st.exit_code)),
+        _ if stopped => Verdict::Failed(Why::Exited(st.exit_code)),
         _ => Verdict::Pending,
+    }
+}
+
+/// The library's wording of a failure: `it is unhealthy: 3 checks failed in a row, ...`.
+pub fn reason(why: Why, st: &ContainerState) -> String {
+    match why {
+        Why::Unhealthy => format!("it is unhealthy: {}", health_text(st)),
+        Why::Exited(code) => format!("it exited with code {code}"),
+        Why::ExitedBeforeHealthy(code) => {
+            format!("it exited with code {code} before it was healthy")
+        }
+        Why::NoHealthcheck => "it has no healthcheck, so it cannot become healthy".into(),
+        Why::Removed => "it was removed".into(),
     }
 }
 
@@ -164,22 +188,9 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// The host address container port `port`/tcp of `container` is published on; connections go to
-/// the loopback address of its family unless it is bound to one other address.
-pub async fn published<E: Engine>(
-    engine: &E,
-    project: &str,
-    container: &str,
-    port: u16,
-) -> Result<SocketAddr, String> {
-    let all = engine
-        .list_containers(Some(project), true)
-        .await
-        .map_err(|e| e.message)?;
-    let c = all
-        .iter()
-        .find(|c| c.name == container)
-        .ok_or_else(|| format!("container {container} does not exist"))?;
+/// The host address container port `port`/tcp of `c` is published on; connections go to the
+/// loopback address of its family unless it is bound to one other address.
+pub fn published(c: &ContainerInfo, port: u16) -> Result<SocketAddr, String> {
     let mut bound: Vec<&crate::engine::PortInfo> = c
         .ports
         .iter()
@@ -198,15 +209,16 @@ pub async fn published<E: Engine>(
     Ok(SocketAddr::new(ip, p.public))
 }
 
-/// Waits until `container` (of `project`) meets `wait` or `timeout` passes; the error says why
-/// not, with where the container is.
+/// Waits until container `c` (of `project`) meets `wait` or `timeout` passes; the error says
+/// why not, with where the container is.
 pub async fn until<E: Engine>(
     engine: &E,
     project: &str,
-    container: &str,
+    c: &ContainerInfo,
     wait: &Wait,
     timeout: Duration,
 ) -> Result<(), String> {
+    let container = c.name.as_str();
     let deadline = Instant::now() + timeout;
     match wait {
         Wait::Ready | Wait::Healthy | Wait::Completed => {
@@ -214,7 +226,7 @@ pub async fn until<E: Engine>(
         }
         Wait::LogLine(text) => log_line(engine, container, text, deadline, timeout).await,
         Wait::Tcp(port) | Wait::Http { port, .. } => {
-            let addr = published(engine, project, container, *port).await?;
+            let addr = published(c, *port)?;
             probe_loop(engine, container, wait, addr, deadline, timeout).await
         }
     }
@@ -242,7 +254,7 @@ async fn state<E: Engine>(
             .map_err(|e| e.message)?;
         match judge(wait, &st) {
             Verdict::Done => return Ok(()),
-            Verdict::Failed(why) => return Err(why),
+            Verdict::Failed(why) => return Err(reason(why, &st)),
             Verdict::Pending => {}
         }
         let now = Instant::now();
@@ -360,7 +372,7 @@ async fn probe_loop<E: Engine>(
             .await
             .map_err(|e| e.message)?;
         if let Verdict::Failed(stopped) = judge(wait, &st) {
-            return Err(format!("{stopped} (at {addr}: {why})"));
+            return Err(format!("{} (at {addr}: {why})", reason(stopped, &st)));
         }
         if Instant::now() + delay >= deadline {
             return Err(format!(
@@ -461,7 +473,7 @@ pub async fn unready<E: Engine>(
         };
         let why = match judge(&Wait::Ready, &st) {
             Verdict::Done => continue,
-            Verdict::Failed(why) => why,
+            Verdict::Failed(why) => reason(why, &st),
             Verdict::Pending if !st.health.is_empty() => {
                 format!("not healthy yet: {}", describe(&st))
             }
@@ -501,11 +513,10 @@ pub async fn tail<E: Engine>(engine: &E, container: &str, lines: usize) -> Strin
         tail: Some(lines.to_string()),
         ..Default::default()
     };
-    let mut logs = engine.logs(container, opts);
-    let mut text = Vec::new();
-    while let Some(Ok(chunk)) = logs.next().await {
-        text.extend_from_slice(&chunk.text);
-    }
+    // what could be read: this is a report about a failure already
+    let text = crate::engine::output(engine, container, opts)
+        .await
+        .unwrap_or_default();
     String::from_utf8_lossy(&text)
         .lines()
         .map(|l| format!("    {}\n", clip(l, 300)))
@@ -567,7 +578,7 @@ mod tests {
             assert_eq!(judge(&wait, &state), want, "{wait} on {state:?}");
         }
         let failed = |w: Wait, s| match judge(&w, &s) {
-            Failed(why) => why,
+            Failed(why) => reason(why, &s),
             v => panic!("{w}: {v:?}"),
         };
         assert_eq!(

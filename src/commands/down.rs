@@ -1,7 +1,7 @@
 //! `rcompose down`: stops and removes the project's containers (dependents first), then its
 //! networks, and with `-v` / `--rmi` its volumes and images. Works from labels with `-p NAME`.
 
-use super::{Failure, connect, execute, progress, target};
+use super::{Failure, connect, run_plan, target};
 use crate::cli::{DownArgs, Global, Rmi};
 use crate::plan::{self, DownOptions};
 
@@ -31,13 +31,5 @@ pub async fn run(global: &Global, args: &DownArgs) -> Result<(), Failure> {
         eprintln!("nothing to remove for project {}", target.name());
         return Ok(());
     }
-    let progress = progress(global);
-    execute(
-        &engine,
-        target.name(),
-        &plan,
-        global.dry_run,
-        progress.as_ref(),
-    )
-    .await
+    run_plan(global, &engine, target.name(), &plan).await
 }

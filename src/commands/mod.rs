@@ -305,6 +305,17 @@ pub fn color(global: &Global, for_stdout: bool) -> bool {
     }
 }
 
+/// [`execute`] with the progress and `--dry-run` of the global flags.
+pub async fn run_plan<E: crate::engine::Engine>(
+    global: &Global,
+    engine: &E,
+    project: &str,
+    plan: &crate::plan::Plan,
+) -> Result<(), Failure> {
+    let progress = progress(global);
+    execute(engine, project, plan, global.dry_run, progress.as_ref()).await
+}
+
 /// Runs a plan with progress (or prints it with `--dry-run`); warnings first.
 pub async fn execute<E: crate::engine::Engine>(
     engine: &E,
@@ -438,15 +449,7 @@ pub async fn lifecycle(
         return Ok(());
     }
     let plan = crate::plan::per_container(&containers, dependents_first, op);
-    let progress = progress(global);
-    execute(
-        &engine,
-        target.name(),
-        &plan,
-        global.dry_run,
-        progress.as_ref(),
-    )
-    .await
+    run_plan(global, &engine, target.name(), &plan).await
 }
 
 /// The container of `service` a command acts on: replica `index` (default: the lowest number)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{Failure, Settings, color, connect, execute, load_project, progress};
+use super::{Failure, Settings, color, connect, execute, load_project, run_plan};
 use crate::cli::{Global, PullPolicy, UpArgs};
 use crate::engine::{Docker, Engine, LogOptions};
 use crate::model::Project;
@@ -96,20 +96,33 @@ pub fn complete(env_files: &[String], opts: &mut UpOptions) {
 pub async fn converge_project(
     settings: &Settings,
     project: Project,
-    mut opts: UpOptions,
+    opts: UpOptions,
     images: Images,
 ) -> Result<(Docker, Project, Observed, plan::Plan), Failure> {
     let scaled: Vec<String> = opts.scale.keys().cloned().collect();
     super::require_services(&project, &scaled)?;
-    complete(&settings.env_files, &mut opts);
     let engine = connect().await?;
+    let (observed, plan) = converge_on(&engine, settings, &project, opts, images).await?;
+    Ok((engine, project, observed, plan))
+}
+
+/// [`converge_project`] on an engine already connected (the library's own); the state observed
+/// and the plan that ran.
+pub async fn converge_on(
+    engine: &Docker,
+    settings: &Settings,
+    project: &Project,
+    mut opts: UpOptions,
+    images: Images,
+) -> Result<(Observed, plan::Plan), Failure> {
+    complete(&settings.env_files, &mut opts);
     let progress = settings.renderer();
-    let mut observed = observe(&engine, &project.name, Some(&project)).await?;
-    let scope = plan::services_in_scope(&project, &opts.services, opts.no_deps);
+    let mut observed = observe(engine, &project.name, Some(project)).await?;
+    let scope = plan::services_in_scope(project, &opts.services, opts.no_deps);
     let images_changed = prepare_images(
         settings.dry_run,
-        &engine,
-        &project,
+        engine,
+        project,
         &observed,
         &scope,
         &images,
@@ -118,18 +131,18 @@ pub async fn converge_project(
     .await?;
     if images_changed && !settings.dry_run {
         // the new images' IDs label the containers
-        observed = observe(&engine, &project.name, Some(&project)).await?;
+        observed = observe(engine, &project.name, Some(project)).await?;
     }
-    let plan = plan::up(&project, &observed, &opts)?;
+    let plan = plan::up(project, &observed, &opts)?;
     execute(
-        &engine,
+        engine,
         &project.name,
         &plan,
         settings.dry_run,
         progress.as_ref(),
     )
     .await?;
-    Ok((engine, project, observed, plan))
+    Ok((observed, plan))
 }
 
 /// Builds and pulls what the services in `scope` lack (per `images`); whether anything was.
@@ -452,13 +465,5 @@ async fn stop_all(
             }
         }
     });
-    let progress = progress(global);
-    execute(
-        engine,
-        &project.name,
-        &plan,
-        global.dry_run,
-        progress.as_ref(),
-    )
-    .await
+    run_plan(global, engine, &project.name, &plan).await
 }

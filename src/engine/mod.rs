@@ -483,6 +483,33 @@ pub trait Interactive: Engine {
     ) -> BoxStream<'static, Result<EngineEvent>>;
 }
 
+/// Runs `request` in `container` (without a terminal), each chunk of its output to `on_chunk`
+/// as it comes; its exit code.
+pub async fn run_exec(
+    engine: &impl Interactive,
+    container: &str,
+    request: ExecRequest,
+    mut on_chunk: impl FnMut(LogChunk),
+) -> Result<i64> {
+    let id = engine.create_exec(container, request).await?;
+    if let Some(mut session) = engine.start_exec(&id, false, false).await? {
+        while let Some(chunk) = futures_util::StreamExt::next(&mut session.output).await {
+            on_chunk(chunk?);
+        }
+    }
+    exit_code(engine, &id).await
+}
+
+/// A container's output so far (stdout and stderr as they came), per `options` (not followed).
+pub async fn output(engine: &impl Engine, container: &str, options: LogOptions) -> Result<Vec<u8>> {
+    let mut logs = engine.logs(container, options);
+    let mut text = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut logs).await {
+        text.extend_from_slice(&chunk?.text);
+    }
+    Ok(text)
+}
+
 /// The exit code of an exec whose output ended: the engine records it a moment after.
 pub async fn exit_code(engine: &impl Interactive, id: &str) -> Result<i64> {
     let mut delay = std::time::Duration::from_millis(2);

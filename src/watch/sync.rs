@@ -149,30 +149,20 @@ pub async fn run(
     request: ExecRequest,
     mut line: impl FnMut(&str),
 ) -> Result<i64, String> {
-    let id = engine
-        .create_exec(container, request)
-        .await
-        .map_err(|e| e.message)?;
-    if let Some(mut session) = engine
-        .start_exec(&id, false, false)
-        .await
-        .map_err(|e| e.message)?
-    {
-        let mut pending: Vec<u8> = Vec::new();
-        while let Some(chunk) = session.output.next().await {
-            pending.extend_from_slice(&chunk.map_err(|e| e.message)?.text);
-            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-                let whole: Vec<u8> = pending.drain(..=end).collect();
-                line(String::from_utf8_lossy(&whole).trim_end());
-            }
+    let mut pending: Vec<u8> = Vec::new();
+    let code = crate::engine::run_exec(engine, container, request, |chunk| {
+        pending.extend_from_slice(&chunk.text);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let whole: Vec<u8> = pending.drain(..=end).collect();
+            line(String::from_utf8_lossy(&whole).trim_end());
         }
-        if !pending.is_empty() {
-            line(String::from_utf8_lossy(&pending).trim_end());
-        }
+    })
+    .await
+    .map_err(|e| e.message)?;
+    if !pending.is_empty() {
+        line(String::from_utf8_lossy(&pending).trim_end());
     }
-    crate::engine::exit_code(engine, &id)
-        .await
-        .map_err(|e| e.message)
+    Ok(code)
 }
 
 /// Runs `cmd` as root in `container`; its exit code and output.

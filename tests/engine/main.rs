@@ -124,29 +124,11 @@ impl Project {
     }
 
     pub fn networks(&self) -> Vec<String> {
-        let f = label_filter(&self.name);
-        let mut v: Vec<String> =
-            block_on(docker().list_networks(Some(q::ListNetworksOptions { filters: Some(f) })))
-                .expect("networks listed")
-                .into_iter()
-                .filter_map(|n| n.name)
-                .collect();
-        v.sort();
-        v
+        networks_of(&self.name)
     }
 
     pub fn volumes(&self) -> Vec<String> {
-        let f = label_filter(&self.name);
-        let mut v: Vec<String> =
-            block_on(docker().list_volumes(Some(q::ListVolumesOptions { filters: Some(f) })))
-                .expect("volumes listed")
-                .volumes
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| v.name)
-                .collect();
-        v.sort();
-        v
+        volumes_of(&self.name)
     }
 }
 
@@ -205,48 +187,63 @@ pub fn inspect(container: &str) -> bollard::models::ContainerInspectResponse {
         .unwrap_or_else(|e| panic!("inspect {container}: {e}"))
 }
 
+/// The names of the networks that carry the project label, sorted.
+pub fn networks_of(project: &str) -> Vec<String> {
+    let f = label_filter(project);
+    let mut v: Vec<String> =
+        block_on(docker().list_networks(Some(q::ListNetworksOptions { filters: Some(f) })))
+            .expect("networks listed")
+            .into_iter()
+            .filter_map(|n| n.name)
+            .collect();
+    v.sort();
+    v
+}
+
+/// The names of the volumes that carry the project label, sorted.
+pub fn volumes_of(project: &str) -> Vec<String> {
+    let f = label_filter(project);
+    let mut v: Vec<String> =
+        block_on(docker().list_volumes(Some(q::ListVolumesOptions { filters: Some(f) })))
+            .expect("volumes listed")
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+    v.sort();
+    v
+}
+
+/// The IDs of the images that carry the project label.
+pub fn images_of(project: &str) -> Vec<String> {
+    block_on(docker().list_images(Some(q::ListImagesOptions {
+        all: true,
+        filters: Some(label_filter(project)),
+        ..Default::default()
+    })))
+    .expect("images listed")
+    .into_iter()
+    .map(|i| i.id)
+    .collect()
+}
+
 /// Everything on the engine that carries the project label: `container NAME`, `network NAME`,
 /// `volume NAME`, `image ID`.
 pub fn leftovers(project: &str) -> Vec<String> {
-    let d = docker();
-    let f = label_filter(project);
-    let mut all: Vec<String> = containers_of(project)
-        .into_keys()
-        .map(|n| format!("container {n}"))
-        .collect();
-    block_on(async {
-        let nets = d
-            .list_networks(Some(q::ListNetworksOptions {
-                filters: Some(f.clone()),
-            }))
-            .await
-            .expect("networks listed");
-        all.extend(
-            nets.into_iter()
-                .map(|n| format!("network {}", n.name.unwrap_or_default())),
-        );
-        let vols = d
-            .list_volumes(Some(q::ListVolumesOptions {
-                filters: Some(f.clone()),
-            }))
-            .await
-            .expect("volumes listed");
-        all.extend(
-            vols.volumes
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| format!("volume {}", v.name)),
-        );
-        let images = d
-            .list_images(Some(q::ListImagesOptions {
-                all: true,
-                filters: Some(f),
-                ..Default::default()
-            }))
-            .await
-            .expect("images listed");
-        all.extend(images.into_iter().map(|i| format!("image {}", i.id)));
-    });
+    let containers = containers_of(project).into_keys();
+    let mut all: Vec<String> = containers.map(|n| format!("container {n}")).collect();
+    all.extend(
+        networks_of(project)
+            .into_iter()
+            .map(|n| format!("network {n}")),
+    );
+    all.extend(
+        volumes_of(project)
+            .into_iter()
+            .map(|v| format!("volume {v}")),
+    );
+    all.extend(images_of(project).into_iter().map(|i| format!("image {i}")));
     all.sort();
     all
 }

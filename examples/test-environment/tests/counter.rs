@@ -2,6 +2,7 @@
 //! project name of its own (tests in parallel do not collide) and torn down when the test ends,
 //! passed or failed. Run: `cargo test --release -p test-environment`.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use rcompose::environment::{Environment, Setup, Wait};
@@ -24,26 +25,36 @@ async fn services() -> Environment {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The counter's connection strings for this environment.
-async fn counter(env: &Environment) -> (String, std::net::SocketAddr) {
-    let db = env.service("db").address(5432).await.unwrap();
-    let cache = env.service("cache").address(6379).await.unwrap();
-    let url = format!("postgresql://app:s3cret@{db}/app");
-    (url, cache)
+/// Where the counter finds this environment's services.
+struct Target {
+    db_url: String,
+    cache: SocketAddr,
 }
 
-/// Runs the counter's blocking code on a thread outside the runtime (its PostgreSQL client runs
-/// a runtime of its own).
-fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| s.spawn(f).join().expect("the counter ran"))
+async fn target(env: &Environment) -> Target {
+    let db = env.service("db").address(5432).await.unwrap();
+    let cache = env.service("cache").address(6379).await.unwrap();
+    Target {
+        db_url: format!("postgresql://app:s3cret@{db}/app"),
+        cache,
+    }
+}
+
+/// Runs `f` with a counter connected to `t`, on a thread outside the runtime (its PostgreSQL
+/// client runs a runtime of its own).
+fn with_counter<T: Send>(t: &Target, f: impl FnOnce(&mut Counter) -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| f(&mut Counter::connect(&t.db_url, t.cache).unwrap()))
+            .join()
+            .expect("the counter ran")
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn counts_visits_and_survives_losing_the_cache() {
     let env = services().await;
-    let (url, cache) = counter(&env).await;
-    let counts = blocking(|| {
-        let mut c = Counter::connect(&url, cache).unwrap();
+    let t = target(&env).await;
+    let counts = with_counter(&t, |c| {
         let counts: Vec<i64> = (0..3).map(|_| c.visit("/").unwrap()).collect();
         (counts, c.visit("/about").unwrap())
     });
@@ -72,21 +83,17 @@ async fn counts_visits_and_survives_losing_the_cache() {
         .await
         .unwrap();
     assert_eq!(flush.stdout.trim(), "OK");
-    let after_flush = blocking(|| {
-        let mut c = Counter::connect(&url, cache).unwrap();
+    let after_flush = with_counter(&t, |c| {
         (
             c.count("/").unwrap(),
-            redis(cache, &["GET", "visits:/"]).unwrap(),
+            redis(t.cache, &["GET", "visits:/"]).unwrap(),
         )
     });
     assert_eq!(after_flush, (3, Reply::Bulk(Some("3".into()))));
 
     // the cache dies: visits still count
     env.service("cache").kill("SIGKILL").await.unwrap();
-    let without_cache = blocking(|| {
-        let mut c = Counter::connect(&url, cache).unwrap();
-        c.visit("/").unwrap()
-    });
+    let without_cache = with_counter(&t, |c| c.visit("/").unwrap());
     assert_eq!(without_cache, 4);
     let logs = env.service("schema").logs().await.unwrap();
     assert!(logs.contains("CREATE TABLE"), "{logs}");
@@ -96,11 +103,7 @@ async fn counts_visits_and_survives_losing_the_cache() {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_test_has_its_own_database() {
     let env = services().await;
-    let (url, cache) = counter(&env).await;
-    let first = blocking(|| {
-        let mut c = Counter::connect(&url, cache).unwrap();
-        c.visit("/").unwrap()
-    });
+    let first = with_counter(&target(&env).await, |c| c.visit("/").unwrap());
     // the other test's visits are not here, whichever ran first
     assert_eq!(first, 1);
     assert!(env.name().starts_with("counter-"), "{}", env.name());
