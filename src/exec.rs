@@ -609,32 +609,24 @@ async fn step<E: Engine>(
             .await
             .map(|_| None)
             .map_err(|e| fail(s, e)),
-        Op::WaitHealthy { name } => {
-            let healthy = &Wait::Healthy;
-            wait_on(engine, monitor, progress, &id, name, healthy, healthy)
-                .await
-                .map(Some)
-                .map_err(|m| fail_wait(s, m))
-        }
-        Op::WaitCompleted { name } => {
-            let completed = &Wait::Completed;
-            wait_on(engine, monitor, progress, &id, name, completed, completed)
-                .await
-                .map(Some)
-                .map_err(|m| fail_wait(s, m))
-        }
-        Op::WaitReady { name } => {
-            let ready = &Wait::Ready;
-            let ready = match wait_on(engine, monitor, progress, &id, name, ready, ready).await {
-                // started by this plan (its start is this step's dependency): the whole
-                // period from now, however late the engine says it started
-                Ok(r) if r == "Running" => {
+        Op::WaitHealthy { name } | Op::WaitCompleted { name } | Op::WaitReady { name } => {
+            let wait = match &s.op {
+                Op::WaitHealthy { .. } => Wait::Healthy,
+                Op::WaitCompleted { .. } => Wait::Completed,
+                _ => Wait::Ready,
+            };
+            let passed = wait_on(engine, monitor, progress, &id, name, &wait, &wait).await;
+            let passed = match passed {
+                // ready without a healthcheck: settled first; started by this plan (its start
+                // is this step's dependency), the whole period from now, however late the
+                // engine says it started
+                Ok(r) if r == "Running" && wait == Wait::Ready => {
                     let fresh = !s.deps.is_empty();
                     settle(engine, monitor, name, progress, &id, fresh).await
                 }
                 other => other,
             };
-            ready.map(Some).map_err(|m| fail_wait(s, m))
+            passed.map(Some).map_err(|m| fail_wait(s, m))
         }
     };
     match result {
