@@ -32,7 +32,6 @@
 //! default).
 
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -41,6 +40,7 @@ use crate::commands::up::{Images, converge_on, prepare_images};
 use crate::commands::{Failure, Settings};
 use crate::engine::{ContainerInfo, ContainerState, Docker, Engine, ExecRequest, LogSource};
 use crate::model::Project;
+pub use crate::names::unique_name;
 use crate::plan::{self, DownOptions, UpOptions};
 pub use crate::ready::Wait;
 
@@ -102,21 +102,6 @@ impl From<Failure> for Error {
             Failure::Exit(code) => Error::Up(format!("exit code {code}")),
         }
     }
-}
-
-/// A project name nobody else uses: `base` (normalized) and 8 random hexadecimal digits.
-pub fn unique_name(base: &str) -> String {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    let base = crate::load::normalize_project_name(base);
-    let base = if base.is_empty() { "rcompose" } else { &base };
-    format!("{base}-{:08x}", h.finish() as u32)
 }
 
 /// How the project is named.
@@ -652,19 +637,6 @@ impl Service<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unique_names_are_valid_and_differ() {
-        let a = unique_name("My App");
-        let b = unique_name("My App");
-        assert_ne!(a, b);
-        assert!(
-            a.starts_with("myapp-") && a.len() == "myapp-".len() + 8,
-            "{a}"
-        );
-        assert_eq!(crate::load::normalize_project_name(&a), a);
-        assert!(unique_name("__").starts_with("rcompose-"));
-    }
 
     #[test]
     fn a_yaml_project_loads_with_overrides() {

@@ -1,14 +1,94 @@
-//! The service dependency graph (petgraph) over depends_on, links, `service:` namespaces and
-//! volumes_from: cycle detection that prints the cycle, start levels, and text/dot/mermaid output.
+//! The one place of dependency order: the service graph (petgraph) over depends_on, links,
+//! `service:` namespaces and volumes_from, with cycle detection that prints the cycle, start
+//! levels and text/dot/mermaid output; and the generic orders the other layers use (stop levels
+//! from container labels, build order).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::load::error::{ErrorKind, LoadError};
 use crate::model::Project;
+
+/// A dependency cycle, its services in order with the first repeated at the end (`a b a`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle(pub Vec<String>);
+
+impl Cycle {
+    /// The key path of its first edge: `services.a.depends_on.b`.
+    pub fn path(&self) -> String {
+        format!("services.{}.depends_on.{}", self.0[0], self.0[1])
+    }
+}
+
+impl fmt::Display for Cycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dependency cycle: {}", self.0.join(" -> "))
+    }
+}
+
+impl std::error::Error for Cycle {}
+
+/// Levels of the nodes of `after` (node → the nodes it comes after): level 0 holds the nodes
+/// that come after none, each later level the nodes whose predecessors are all on earlier ones;
+/// each level sorted. Nodes on a cycle are left out and returned apart.
+pub fn levels<K: Ord + Clone>(after: &BTreeMap<K, BTreeSet<K>>) -> (Vec<Vec<K>>, Vec<K>) {
+    let mut left: BTreeSet<&K> = after.keys().collect();
+    let mut out: Vec<Vec<K>> = Vec::new();
+    loop {
+        let level: Vec<&K> = left
+            .iter()
+            .copied()
+            .filter(|k| after[*k].iter().all(|p| !left.contains(p)))
+            .collect();
+        if level.is_empty() {
+            break;
+        }
+        for k in &level {
+            left.remove(*k);
+        }
+        out.push(level.into_iter().cloned().collect());
+    }
+    (out, left.into_iter().cloned().collect())
+}
+
+/// One order of the nodes of `after` where each comes after its predecessors, the smallest
+/// ready node first; `None` on a cycle.
+pub fn order<K: Ord + Clone>(after: &BTreeMap<K, BTreeSet<K>>) -> Option<Vec<K>> {
+    let mut placed: BTreeSet<&K> = BTreeSet::new();
+    let mut out = Vec::new();
+    while out.len() < after.len() {
+        let next = after
+            .iter()
+            .find(|(k, preds)| !placed.contains(k) && preds.iter().all(|p| placed.contains(p)))?
+            .0;
+        placed.insert(next);
+        out.push(next.clone());
+    }
+    Some(out)
+}
+
+/// The levels in which services stop, dependents first, from `service → its dependencies`
+/// (as container labels record them): each level stops in parallel; services on a cycle stop
+/// together, last.
+pub fn stop_levels(deps: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    // a service stops once nothing left depends on it: it comes after its dependents
+    let mut dependents: BTreeMap<String, BTreeSet<String>> =
+        deps.keys().map(|k| (k.clone(), BTreeSet::new())).collect();
+    for (service, ds) in deps {
+        for d in ds.iter().filter(|d| *d != service) {
+            if let Some(set) = dependents.get_mut(d) {
+                set.insert(service.clone());
+            }
+        }
+    }
+    let (mut out, cyclic) = levels(&dependents);
+    if !cyclic.is_empty() {
+        out.push(cyclic);
+    }
+    out
+}
 
 /// An edge `from → to` means `from` depends on `to` (so `to` starts first).
 pub struct Graph {
@@ -18,7 +98,7 @@ pub struct Graph {
 
 impl Graph {
     /// Builds the graph; a dependency cycle is an error naming it (`a -> b -> a`).
-    pub fn new(project: &Project) -> Result<Graph, LoadError> {
+    pub fn new(project: &Project) -> Result<Graph, Cycle> {
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
         for name in project.services.keys() {
@@ -40,12 +120,7 @@ impl Graph {
         }
         let g = Graph { graph, index };
         if let Some(cycle) = g.find_cycle() {
-            return Err(LoadError::new(
-                ErrorKind::Cycle,
-                format!("dependency cycle: {}", cycle.join(" -> ")),
-            )
-            .path(format!("services.{}.depends_on.{}", cycle[0], cycle[1]))
-            .hint("remove one of these depends_on entries"));
+            return Err(Cycle(cycle));
         }
         Ok(g)
     }
@@ -96,29 +171,19 @@ impl Graph {
 
     /// Start levels: level 0 has no dependencies; each level only depends on earlier ones.
     pub fn levels(&self) -> Vec<Vec<String>> {
-        let mut level: BTreeMap<NodeIndex, usize> = BTreeMap::new();
-        fn depth(g: &Graph, v: NodeIndex, memo: &mut BTreeMap<NodeIndex, usize>) -> usize {
-            if let Some(&d) = memo.get(&v) {
-                return d;
-            }
-            let d = g
-                .graph
-                .neighbors_directed(v, Direction::Outgoing)
-                .map(|w| depth(g, w, memo) + 1)
-                .max()
-                .unwrap_or(0);
-            memo.insert(v, d);
-            d
-        }
-        let mut out: Vec<Vec<String>> = Vec::new();
-        for &v in self.index.values() {
-            let d = depth(self, v, &mut level);
-            if out.len() <= d {
-                out.resize(d + 1, Vec::new());
-            }
-            out[d].push(self.graph[v].clone());
-        }
-        out
+        let after: BTreeMap<String, BTreeSet<String>> = self
+            .index
+            .iter()
+            .map(|(name, &v)| {
+                let deps = self
+                    .graph
+                    .neighbors_directed(v, Direction::Outgoing)
+                    .map(|w| self.graph[w].clone())
+                    .collect();
+                (name.clone(), deps)
+            })
+            .collect();
+        levels(&after).0
     }
 
     fn edges(&self) -> Vec<(String, String, String)> {
@@ -230,6 +295,7 @@ mod tests {
         ))
         .err()
         .unwrap();
-        assert_eq!(e.message, "dependency cycle: a -> b -> c -> a");
+        assert_eq!(e.to_string(), "dependency cycle: a -> b -> c -> a");
+        assert_eq!(e.path(), "services.a.depends_on.b");
     }
 }

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod names;
 pub mod observe;
 pub mod plan;
 pub mod progress;

@@ -8,7 +8,6 @@ use futures_util::future::try_join_all;
 
 use crate::engine::{ContainerInfo, Engine, ImageInfo, NetworkInfo, Result, VolumeInfo};
 use crate::model::Project;
-use crate::plan::spec;
 
 /// The observed state a plan is made from.
 #[derive(Debug, Clone, Default)]
@@ -75,7 +74,7 @@ pub async fn observe<E: Engine>(
     let mut images: Vec<String> = project
         .services
         .iter()
-        .map(|(k, s)| spec::image_name(&project.name, k, s))
+        .map(|(k, s)| crate::names::image_name(&project.name, k, s))
         .collect();
     images.sort();
     images.dedup();

@@ -8,9 +8,10 @@ pub mod context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use crate::engine::{BuildRequest, labels};
+use crate::engine::BuildRequest;
 use crate::model::{Project, Service};
-use crate::plan::spec::image_name;
+use crate::names::image_name;
+use crate::names::labels;
 
 /// Where a build's Dockerfile comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,15 +313,9 @@ pub fn ordered(
         })
         .collect();
     // a topological order; a cycle between builds is an error
-    let mut order: Vec<usize> = Vec::new();
-    let mut placed = vec![false; builds.len()];
-    while order.len() < builds.len() {
-        let next = (0..builds.len())
-            .find(|&i| !placed[i] && needs[i].iter().all(|&j| placed[j]))
-            .ok_or("the builds depend on each other in a cycle (FROM another service's image)")?;
-        placed[next] = true;
-        order.push(next);
-    }
+    let after: BTreeMap<usize, BTreeSet<usize>> = needs.iter().cloned().enumerate().collect();
+    let order = crate::graph::order(&after)
+        .ok_or("the builds depend on each other in a cycle (FROM another service's image)")?;
     let position: BTreeMap<usize, usize> = order.iter().enumerate().map(|(p, &i)| (i, p)).collect();
     Ok(order
         .iter()

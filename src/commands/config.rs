@@ -27,7 +27,7 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
     let text = if args.quiet {
         return Ok(());
     } else if args.unique_name {
-        format!("{}\n", crate::environment::unique_name(&project.name))
+        format!("{}\n", crate::names::unique_name(&project.name))
     } else if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').collect();
         let mut out = String::new();

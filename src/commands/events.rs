@@ -34,7 +34,7 @@ fn shown_attributes(e: &EngineEvent) -> Vec<(&String, &String)> {
 pub fn render(e: &EngineEvent, json: bool) -> String {
     let service = e
         .attributes
-        .get(crate::engine::labels::SERVICE)
+        .get(crate::names::labels::SERVICE)
         .cloned()
         .unwrap_or_default();
     let attrs = shown_attributes(e);
@@ -81,7 +81,7 @@ pub async fn run(global: &Global, args: &EventsArgs) -> Result<(), Failure> {
         }
         let service = e
             .attributes
-            .get(crate::engine::labels::SERVICE)
+            .get(crate::names::labels::SERVICE)
             .map(String::as_str)
             .unwrap_or_default();
         if !args.services.is_empty() && !args.services.iter().any(|s| s == service) {

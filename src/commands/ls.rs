@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use super::{Failure, connect, print};
 use crate::cli::{Global, ListFormat, LsArgs};
-use crate::engine::{Engine, labels};
+use crate::engine::Engine;
+use crate::names::labels;
 
 pub async fn run(_global: &Global, args: &LsArgs) -> Result<(), Failure> {
     let engine = connect().await?;

@@ -226,7 +226,7 @@ pub fn target(global: &Global, services: &[String]) -> Result<Target, Failure> {
                 .or_else(|| std::env::var("COMPOSE_PROJECT_NAME").ok())
                 .filter(|n| !n.is_empty());
             match name {
-                Some(n) if load::normalize_project_name(&n) == n => Ok(Target::Name(n)),
+                Some(n) if crate::names::normalize_project_name(&n) == n => Ok(Target::Name(n)),
                 _ => Err(e.into()),
             }
         }

@@ -148,7 +148,7 @@ fn json_line(c: &ContainerInfo) -> String {
         "Names": c.name,
         "Networks": networks.join(","),
         "Ports": ports(c),
-        "Project": c.label(crate::engine::labels::PROJECT),
+        "Project": c.label(crate::names::labels::PROJECT),
         "Publishers": c.ports,
         "RunningFor": ago(c.created),
         "Service": c.service(),

@@ -64,7 +64,10 @@ fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
 }
 
 fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
-    filters(&[("label", format!("{}={project}", super::labels::PROJECT))])
+    filters(&[(
+        "label",
+        format!("{}={project}", crate::names::labels::PROJECT),
+    )])
 }
 
 fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -182,7 +185,7 @@ impl Engine for Docker {
     ) -> Result<Vec<ContainerInfo>> {
         let filters = match project {
             Some(p) => project_filter(p),
-            None => filters(&[("label", super::labels::PROJECT.to_string())]),
+            None => filters(&[("label", crate::names::labels::PROJECT.to_string())]),
         };
         let opts = q::ListContainersOptions {
             all,
@@ -645,7 +648,7 @@ impl Engine for Docker {
                 action: m.action.unwrap_or_default(),
                 exit_code: attrs.get("exitCode").and_then(|c| c.parse().ok()),
                 service: attrs
-                    .get(super::labels::SERVICE)
+                    .get(crate::names::labels::SERVICE)
                     .cloned()
                     .unwrap_or_default(),
                 time_nano: m.time_nano.unwrap_or(0),

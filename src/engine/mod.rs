@@ -11,30 +11,13 @@ use std::pin::Pin;
 
 use futures_util::Stream;
 
+use crate::names::labels;
+
 pub use bollard::models::{
     ContainerCreateBody, EndpointSettings, NetworkCreateRequest, VolumeCreateRequest,
 };
 
 pub use docker::Docker;
-
-/// The labels Compose puts on engine objects.
-pub mod labels {
-    pub const PROJECT: &str = "com.docker.compose.project";
-    pub const SERVICE: &str = "com.docker.compose.service";
-    pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
-    pub const NUMBER: &str = "com.docker.compose.container-number";
-    pub const ONEOFF: &str = "com.docker.compose.oneoff";
-    pub const SLUG: &str = "com.docker.compose.slug";
-    pub const IMAGE: &str = "com.docker.compose.image";
-    pub const DEPENDS_ON: &str = "com.docker.compose.depends_on";
-    pub const WORKING_DIR: &str = "com.docker.compose.project.working_dir";
-    pub const CONFIG_FILES: &str = "com.docker.compose.project.config_files";
-    pub const ENVIRONMENT_FILE: &str = "com.docker.compose.project.environment_file";
-    pub const VERSION: &str = "com.docker.compose.version";
-    pub const REPLACE: &str = "com.docker.compose.replace";
-    pub const NETWORK: &str = "com.docker.compose.network";
-    pub const VOLUME: &str = "com.docker.compose.volume";
-}
 
 /// What went wrong talking to the engine; callers match on the kind, users read the message.
 #[derive(Debug, Clone, PartialEq, Eq)]

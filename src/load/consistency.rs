@@ -132,7 +132,8 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
             errors.push(e);
         }
     }
-    if let Err(mut cycle) = crate::graph::Graph::new(project).map(|_| ()) {
+    if let Err(cycle) = crate::graph::Graph::new(project) {
+        let mut cycle = LoadError::from(cycle);
         // point at the first edge of the cycle, `services.a.depends_on.b`
         let at: Vec<&str> = cycle
             .path

@@ -164,6 +164,14 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+impl From<crate::graph::Cycle> for LoadError {
+    fn from(c: crate::graph::Cycle) -> Self {
+        LoadError::new(ErrorKind::Cycle, c.to_string())
+            .path(c.path())
+            .hint("remove one of these depends_on entries")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

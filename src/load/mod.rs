@@ -25,6 +25,7 @@ use interpolate::{Vars, interpolate_node};
 use yaml::{Node, Value};
 
 use crate::model::Project;
+use crate::names::normalize_project_name;
 
 pub const DEFAULT_FILES: [&str; 4] = [
     "compose.yaml",
@@ -169,16 +170,6 @@ fn read_env_file(
             ))
             .into()
     })
-}
-
-/// Compose's project-name normalization: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
-pub fn normalize_project_name(s: &str) -> String {
-    let s: String = s
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-        .collect();
-    s.trim_start_matches(['_', '-']).to_string()
 }
 
 fn invalid_name(name: &str) -> LoadError {

@@ -389,7 +389,7 @@ pub fn builds(
             let missing =
                 !observed
                     .images
-                    .contains_key(&spec::image_name(&project.name, name, svc));
+                    .contains_key(&crate::names::image_name(&project.name, name, svc));
             svc.build.is_some()
                 && match when {
                     Build::Always => true,
@@ -456,7 +456,7 @@ pub fn pulls(
     let mut seen = BTreeSet::new();
     for name in scope {
         let svc = &project.services[name];
-        let image = spec::image_name(&project.name, name, svc);
+        let image = crate::names::image_name(&project.name, name, svc);
         let present = observed.images.contains_key(&image);
         let stale = observed
             .images
@@ -577,16 +577,16 @@ fn infra(
         let Some(n) = project.networks.get(key) else {
             continue;
         };
-        let name = spec::network_name(project, key);
+        let name = crate::names::network_name(project, key);
         match observed.networks.get(&name) {
             Some(found) if !n.external => {
-                let label = found.labels.get(crate::engine::labels::NETWORK);
+                let label = found.labels.get(crate::names::labels::NETWORK);
                 if label.is_some_and(|l| l != key) {
                     return Err(error(
                         None,
                         format!(
                             "network {name} exists with label {}={:?}, expected {key:?}",
-                            crate::engine::labels::NETWORK,
+                            crate::names::labels::NETWORK,
                             label.map(String::as_str).unwrap_or_default()
                         ),
                         Some(format!(
@@ -594,13 +594,13 @@ fn infra(
                         )),
                     ));
                 }
-                let hash = found.labels.get(crate::engine::labels::CONFIG_HASH);
+                let hash = found.labels.get(crate::names::labels::CONFIG_HASH);
                 if hash.is_some_and(|h| !h.is_empty() && *h != hash::network(n)) {
                     plan.warnings.push(format!(
                         "network {name} was created with another configuration: `rcompose down` then `up` applies the new one"
                     ));
                 }
-                if found.labels.get(crate::engine::labels::PROJECT) != Some(&project.name) {
+                if found.labels.get(crate::names::labels::PROJECT) != Some(&project.name) {
                     plan.warnings.push(format!(
                         "a network named {name} exists but was not created for this project: using it (set `external: true` to make that explicit)"
                     ));
@@ -629,11 +629,11 @@ fn infra(
     }
     for key in &vol_keys {
         let v = &project.volumes[key];
-        let name = spec::volume_name(project, key);
+        let name = crate::names::volume_name(project, key);
         match observed.volumes.get(&name) {
             Some(found) => {
                 if !v.external
-                    && found.labels.get(crate::engine::labels::PROJECT) != Some(&project.name)
+                    && found.labels.get(crate::names::labels::PROJECT) != Some(&project.name)
                 {
                     plan.warnings.push(format!(
                         "volume {name} already exists but was not created by this project: using it (set `external: true` to make that explicit)"
@@ -677,7 +677,7 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
     let infra = infra(project, observed, &scope, &mut plan)?;
 
     // containers, dependencies first
-    let graph = crate::graph::Graph::new(project).map_err(|e| error(None, e.message, None))?;
+    let graph = crate::graph::Graph::new(project).map_err(|e| error(None, e.to_string(), None))?;
     let order: Vec<String> = graph
         .levels()
         .into_iter()
@@ -795,7 +795,7 @@ pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan
             }
         }
     }
-    let image = spec::image_name(&project.name, &o.service, &o.svc);
+    let image = crate::names::image_name(&project.name, &o.service, &o.svc);
     let image_id = observed
         .images
         .get(&image)
@@ -818,7 +818,7 @@ pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan
         if let Op::CreateContainer { spec, .. } = &mut step.op
             && let Some(labels) = spec.body.labels.as_mut()
         {
-            use crate::engine::labels as l;
+            use crate::names::labels as l;
             labels.remove(l::NUMBER);
             labels.insert(l::ONEOFF.into(), "True".into());
             labels.insert(l::SLUG.into(), o.slug.clone());
@@ -875,7 +875,7 @@ fn plan_service(
             Some("drop `container_name` to run several replicas".into()),
         ));
     }
-    let image = spec::image_name(&project.name, name, svc);
+    let image = crate::names::image_name(&project.name, name, svc);
     let image_id = observed
         .images
         .get(&image)
@@ -895,7 +895,7 @@ fn plan_service(
         }
         let dep_svc = &project.services[dep];
         for n in 1..=replicas(dep_svc, opts.scale.get(dep).copied()) {
-            let c = spec::container_name(&project.name, dep, dep_svc, n);
+            let c = crate::names::container_name(&project.name, dep, dep_svc, n);
             if let Some(&i) = gates.created.get(&c) {
                 create_deps.push(i);
             }
@@ -945,14 +945,14 @@ fn plan_service(
 
     let expected_nets: Vec<String> = spec::networks_by_priority(svc)
         .iter()
-        .map(|k| spec::network_name(project, k))
+        .map(|k| crate::names::network_name(project, k))
         .collect();
     let force = opts.recreate == Recreate::Force
         || (opts.recreate_deps
             && !opts.services.is_empty()
             && !opts.services.iter().any(|s| s == name));
     for number in 1..=want {
-        let cname = spec::container_name(&project.name, name, svc, number);
+        let cname = crate::names::container_name(&project.name, name, svc, number);
         let current = existing
             .iter()
             .find(|c| c.number() == number || c.name == cname)
@@ -1002,9 +1002,9 @@ fn plan_service(
             None
         } else if force {
             Some("forced")
-        } else if c.label(crate::engine::labels::CONFIG_HASH) != config_hash {
+        } else if c.label(crate::names::labels::CONFIG_HASH) != config_hash {
             Some("config changed")
-        } else if !image_id.is_empty() && c.label(crate::engine::labels::IMAGE) != image_id {
+        } else if !image_id.is_empty() && c.label(crate::names::labels::IMAGE) != image_id {
             Some("image changed")
         } else if c.is_running() && expected_nets.iter().any(|n| !c.networks.contains_key(n)) {
             Some("network missing")
@@ -1208,7 +1208,7 @@ fn create_steps(
     // the spec names the final container (aliases), whatever it is created as
     let mut s = spec::container(ctx, service, svc, number, config_hash);
     if let (Some(old), Some(labels)) = (replaces, s.body.labels.as_mut()) {
-        labels.insert(crate::engine::labels::REPLACE.into(), old.to_string());
+        labels.insert(crate::names::labels::REPLACE.into(), old.to_string());
     }
     plan.warnings.append(&mut s.warnings);
     let extra = std::mem::take(&mut s.extra_networks);
@@ -1273,42 +1273,22 @@ fn wait_ready(
 /// Services in stopping order, from the dependency labels of the containers: dependents first.
 /// Returns levels; each level stops in parallel.
 pub fn stop_levels(containers: &[&ContainerInfo]) -> Vec<Vec<String>> {
-    let services: BTreeSet<String> = containers.iter().map(|c| c.service().to_string()).collect();
     // service → the services it depends on (from `com.docker.compose.depends_on`)
-    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut deps: BTreeMap<String, BTreeSet<String>> = containers
+        .iter()
+        .map(|c| (c.service().to_string(), BTreeSet::new()))
+        .collect();
     for c in containers {
-        let entry = deps.entry(c.service().to_string()).or_default();
-        for d in c.label(crate::engine::labels::DEPENDS_ON).split(',') {
+        for d in c.label(crate::names::labels::DEPENDS_ON).split(',') {
             let dep = d.split(':').next().unwrap_or_default();
-            if services.contains(dep) && dep != c.service() {
-                entry.insert(dep.to_string());
+            if deps.contains_key(dep) && dep != c.service() {
+                deps.get_mut(c.service())
+                    .expect("every service has an entry")
+                    .insert(dep.to_string());
             }
         }
     }
-    let mut left: BTreeSet<String> = services;
-    let mut levels = Vec::new();
-    while !left.is_empty() {
-        // a service can stop when nothing left depends on it
-        let level: Vec<String> = left
-            .iter()
-            .filter(|s| {
-                !left
-                    .iter()
-                    .any(|o| deps.get(o).is_some_and(|d| d.contains(*s)))
-            })
-            .cloned()
-            .collect();
-        let level = if level.is_empty() {
-            left.iter().cloned().collect() // a cycle: stop the rest together
-        } else {
-            level
-        };
-        for s in &level {
-            left.remove(s);
-        }
-        levels.push(level);
-    }
-    levels
+    crate::graph::stop_levels(&deps)
 }
 
 /// The options of `down`.
@@ -1396,7 +1376,7 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
         .collect();
     for n in observed.networks.values() {
         if n.labels
-            .get(crate::engine::labels::PROJECT)
+            .get(crate::names::labels::PROJECT)
             .map(String::as_str)
             == Some(name)
             && !external_nets.contains(&n.name)
@@ -1442,7 +1422,7 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
                     .any(|pv| pv.external && pv.name == v.name)
             });
             if v.labels
-                .get(crate::engine::labels::PROJECT)
+                .get(crate::names::labels::PROJECT)
                 .map(String::as_str)
                 == Some(name)
                 && !external

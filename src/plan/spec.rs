@@ -13,8 +13,9 @@ use bollard::models::{
     ThrottleDevice, VolumeCreateRequest,
 };
 
-use crate::engine::{ContainerCreateBody, labels};
+use crate::engine::ContainerCreateBody;
 use crate::model::{FileObject, FileReference, Project, Service, ServiceVolume, UlimitValue};
+use crate::names::{container_name, image_name, labels, network_name, volume_name};
 
 /// What a container spec depends on beyond the service itself.
 pub struct Context<'a> {
@@ -43,42 +44,6 @@ pub struct ContainerSpec {
 pub fn version(v: &str) -> (u32, u32) {
     let mut it = v.split('.').map(|p| p.parse().unwrap_or(0));
     (it.next().unwrap_or(0), it.next().unwrap_or(0))
-}
-
-/// The container name of a service's replica: `container_name`, or `<project>-<service>-<n>`.
-pub fn container_name(project: &str, service: &str, svc: &Service, number: u32) -> String {
-    if svc.container_name.is_empty() {
-        format!("{project}-{service}-{number}")
-    } else {
-        svc.container_name.clone()
-    }
-}
-
-/// The image a service runs: `image`, or `<project>-<service>` for a built one.
-pub fn image_name(project: &str, service: &str, svc: &Service) -> String {
-    if svc.image.is_empty() {
-        format!("{project}-{service}")
-    } else {
-        svc.image.clone()
-    }
-}
-
-/// The engine name of a project network: its `name`, or `<project>_<key>`.
-pub fn network_name(p: &Project, key: &str) -> String {
-    p.networks
-        .get(key)
-        .map(|n| n.name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("{}_{key}", p.name))
-}
-
-/// The engine name of a project volume: its `name`, or `<project>_<key>`.
-pub fn volume_name(p: &Project, key: &str) -> String {
-    p.volumes
-        .get(key)
-        .map(|v| v.name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("{}_{key}", p.name))
 }
 
 /// Networks of a service by priority (then name), as Compose orders them.

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::engine::{ContainerInfo, NetworkInfo, labels};
+use crate::engine::{ContainerInfo, NetworkInfo};
+use crate::names::labels;
 
 fn project(yaml: &str) -> Project {
     let mut o = crate::load::Options::new("/tmp/p");
@@ -25,7 +26,7 @@ fn observed() -> Observed {
 /// A container of `service` as `up` would have made it from `project`.
 fn container(project: &Project, service: &str, number: u32, state: &str) -> ContainerInfo {
     let svc = &project.services[service];
-    let name = spec::container_name(&project.name, service, svc, number);
+    let name = crate::names::container_name(&project.name, service, svc, number);
     let mut l = BTreeMap::new();
     l.insert(labels::PROJECT.to_string(), project.name.clone());
     l.insert(labels::SERVICE.to_string(), service.to_string());
