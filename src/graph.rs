@@ -107,7 +107,7 @@ impl Graph {
         for (name, svc) in &project.services {
             for (dep, d) in &svc.depends_on {
                 if let Some(&to) = index.get(dep) {
-                    let mut label = d.condition.clone();
+                    let mut label = d.condition.to_string();
                     if d.restart {
                         label.push_str(", restart");
                     }

@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::engine::{ContainerInfo, ContainerState, Engine, LogOptions};
+use crate::model::Condition;
 
 /// What a container must reach before a wait is over.
 ///
@@ -485,9 +486,9 @@ pub async fn unready<E: Engine>(
             .map(|s| {
                 s.depends_on
                     .iter()
-                    .map(|(d, dep)| match dep.condition.as_str() {
-                        "service_healthy" => format!("{d} to be healthy"),
-                        "service_completed_successfully" => format!("{d} to complete"),
+                    .map(|(d, dep)| match dep.condition {
+                        Condition::ServiceHealthy => format!("{d} to be healthy"),
+                        Condition::ServiceCompletedSuccessfully => format!("{d} to complete"),
                         _ => format!("{d} to start"),
                     })
                     .collect()

@@ -176,7 +176,7 @@ pub fn prune_unused(project: &mut Project) {
     for s in project.services.values() {
         nets.extend(s.networks.keys().cloned());
         for v in &s.volumes {
-            if v.kind == "volume" && !v.source.is_empty() {
+            if v.kind == crate::model::VolumeKind::Volume && !v.source.is_empty() {
                 vols.insert(v.source.clone());
             }
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Failure, connect, execute, load_project, progress};
 use crate::cli::{Global, PullArgs, PullCommandPolicy};
+use crate::model::PullPolicy;
 use crate::plan::{self, Op, Plan};
 
 pub async fn run(global: &Global, args: &PullArgs) -> Result<(), Failure> {
@@ -19,7 +20,7 @@ pub async fn run(global: &Global, args: &PullArgs) -> Result<(), Failure> {
         if svc.image.is_empty() || (svc.build.is_some() && args.ignore_buildable) {
             continue;
         }
-        if matches!(svc.pull_policy.as_str(), "never" | "build") {
+        if matches!(svc.pull_policy, PullPolicy::Never | PullPolicy::Build) {
             continue;
         }
         let present = observed.images.contains_key(&svc.image);

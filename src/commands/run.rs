@@ -90,7 +90,7 @@ pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, F
         let json = v.to_node(&Default::default()).to_json();
         let mut vol: ServiceVolume = serde_json::from_value(json)
             .map_err(|e| Failure::Other(format!("invalid --volume {spec:?}: {e}")))?;
-        if vol.kind == "bind" && !vol.source.starts_with('/') {
+        if vol.kind == crate::model::VolumeKind::Bind && !vol.source.starts_with('/') {
             vol.source = cwd.join(&vol.source).to_string_lossy().into_owned();
         }
         svc.volumes.retain(|old| old.target != vol.target);
@@ -101,7 +101,7 @@ pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, F
     svc.tty = tty;
     svc.stdin_open = args.interactive && !args.detach;
     // a one-off is not restarted, and has no name of the service's
-    svc.restart = String::new();
+    svc.restart = Default::default();
     svc.deploy = None;
     svc.container_name = String::new();
     Ok(svc)

@@ -62,7 +62,7 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
             }
         }
         for (i, v) in svc.volumes.iter().enumerate() {
-            if v.kind == "volume"
+            if v.kind == crate::model::VolumeKind::Volume
                 && !v.source.is_empty()
                 && !project.volumes.contains_key(&v.source)
             {

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 pub mod input;
+mod keywords;
 mod scalars;
+pub use keywords::{Condition, DeployMode, PullPolicy, Restart, VolumeKind};
 pub use scalars::{Duration, FileMode, HostsList, UlimitValue, UnitBytes};
 
 /// Extension keys (`x-*`), kept and ignored.
@@ -234,12 +236,14 @@ pub struct Service {
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "is_zero")]
     pub privileged: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub pull_policy: String,
+    #[serde(skip_serializing_if = "PullPolicy::is_unset")]
+    #[schemars(with = "String")]
+    pub pull_policy: PullPolicy,
     #[serde(skip_serializing_if = "is_zero")]
     pub read_only: bool,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub restart: String,
+    #[serde(skip_serializing_if = "Restart::is_unset")]
+    #[schemars(with = "String")]
+    pub restart: Restart,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub runtime: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -478,8 +482,9 @@ pub struct CredentialSpec {
 #[serde(default)]
 #[schemars(extend("required" = ["condition"]))]
 pub struct Dependency {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub condition: String,
+    #[serde(skip_serializing_if = "Condition::is_unset")]
+    #[schemars(with = "String")]
+    pub condition: Condition,
     #[serde(skip_serializing_if = "is_zero")]
     pub restart: bool,
     #[serde(default = "yes")]
@@ -491,8 +496,9 @@ pub struct Dependency {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Deploy {
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub mode: String,
+    #[serde(skip_serializing_if = "DeployMode::is_unset")]
+    #[schemars(with = "String")]
+    pub mode: DeployMode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i64>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -778,8 +784,9 @@ pub struct Port {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceVolume {
-    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
-    pub kind: String,
+    #[serde(rename = "type", skip_serializing_if = "VolumeKind::is_unset")]
+    #[schemars(with = "String")]
+    pub kind: VolumeKind,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub source: String,
     #[serde(skip_serializing_if = "String::is_empty")]

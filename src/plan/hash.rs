@@ -66,7 +66,7 @@ fn sha256_of(v: &serde_json::Value) -> String {
 pub fn service(svc: &Service) -> String {
     let mut s = svc.clone();
     s.build = None;
-    s.pull_policy.clear();
+    s.pull_policy = Default::default();
     s.scale = None;
     if let Some(d) = s.deploy.as_mut() {
         d.replicas = None;

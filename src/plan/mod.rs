@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::engine::{ContainerInfo, EndpointSettings, NetworkCreateRequest, VolumeCreateRequest};
-use crate::model::{Project, Service};
+use crate::model::{Condition, DeployMode, Project, PullPolicy, Service, VolumeKind};
 use crate::observe::Observed;
 
 /// One engine API call.
@@ -354,7 +354,7 @@ pub fn replicas(svc: &Service, scale: Option<u32>) -> u32 {
         return n.max(0) as u32;
     }
     match svc.deploy.as_ref() {
-        Some(d) if d.mode == "global" => 1,
+        Some(d) if d.mode == DeployMode::Global => 1,
         Some(d) => d.replicas.map_or(1, |r| r.max(0) as u32),
         None => 1,
     }
@@ -394,7 +394,7 @@ pub fn builds(
                 && match when {
                     Build::Always => true,
                     Build::Never => false,
-                    Build::Missing => missing || svc.pull_policy == "build",
+                    Build::Missing => missing || svc.pull_policy == PullPolicy::Build,
                 }
         })
         .cloned()
@@ -462,9 +462,9 @@ pub fn pulls(
             .images
             .get(&image)
             .is_some_and(|i| older_than_policy(&i.last_tagged, &svc.pull_policy));
-        let policy = match svc.pull_policy.as_str() {
-            "always" => Pull::Always,
-            "never" | "build" => Pull::Never,
+        let policy = match svc.pull_policy {
+            PullPolicy::Always => Pull::Always,
+            PullPolicy::Never | PullPolicy::Build => Pull::Never,
             _ if stale => Pull::Always,
             _ => policy,
         };
@@ -485,7 +485,7 @@ pub fn pulls(
         }
         if svc.build.is_some() && build != Build::Never {
             // built, not pulled (unless an image to pull is named and policy says so)
-            let pull_anyway = svc.pull_policy == "always" && !svc.image.is_empty();
+            let pull_anyway = svc.pull_policy == PullPolicy::Always && !svc.image.is_empty();
             if !pull_anyway {
                 continue;
             }
@@ -517,17 +517,15 @@ pub fn pulls(
 }
 
 /// `pull_policy: daily|weekly|every_<duration>`: was the image last pulled longer ago than that?
-fn older_than_policy(last_tagged: &str, policy: &str) -> bool {
+fn older_than_policy(last_tagged: &str, policy: &PullPolicy) -> bool {
     let interval = match policy {
-        "daily" => 86_400,
-        "weekly" => 7 * 86_400,
-        p => match p
-            .strip_prefix("every_")
-            .and_then(crate::model::Duration::parse)
-        {
+        PullPolicy::Daily => 86_400,
+        PullPolicy::Weekly => 7 * 86_400,
+        PullPolicy::Every(d) => match crate::model::Duration::parse(d) {
             Some(d) => d.0 / 1_000_000_000,
             None => return false,
         },
+        _ => return false,
     };
     let Some(then) = crate::clock::rfc3339_seconds(last_tagged) else {
         // the engine does not know when: pull
@@ -567,7 +565,7 @@ fn infra(
             net_keys.extend(svc.networks.keys().cloned());
         }
         for v in &svc.volumes {
-            if v.kind == "volume" && project.volumes.contains_key(&v.source) {
+            if v.kind == VolumeKind::Volume && project.volumes.contains_key(&v.source) {
                 vol_keys.insert(v.source.clone());
             }
         }
@@ -688,7 +686,7 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         .services
         .values()
         .flat_map(|s| s.depends_on.iter())
-        .filter(|(_, d)| d.condition == "service_completed_successfully")
+        .filter(|(_, d)| d.condition == Condition::ServiceCompletedSuccessfully)
         .map(|(n, _)| n.as_str())
         .collect();
     let mut gates = Gates::default();
@@ -1134,7 +1132,7 @@ fn plan_service(
 struct Requirement {
     container: String,
     service: String,
-    condition: String,
+    condition: Condition,
     optional: bool,
     dependent: String,
 }
@@ -1144,14 +1142,14 @@ impl Requirement {
     /// per container and condition. `None` when the dependency is already running.
     fn gate(&self, plan: &mut Plan, gates: &mut Gates) -> Option<usize> {
         let started = gates.started.get(&self.container).copied().flatten();
-        let (op, map) = match self.condition.as_str() {
-            "service_healthy" => (
+        let (op, map) = match self.condition {
+            Condition::ServiceHealthy => (
                 Op::WaitHealthy {
                     name: self.container.clone(),
                 },
                 &mut gates.healthy,
             ),
-            "service_completed_successfully" => (
+            Condition::ServiceCompletedSuccessfully => (
                 Op::WaitCompleted {
                     name: self.container.clone(),
                 },
@@ -1183,9 +1181,9 @@ fn anonymous_volumes(c: &ContainerInfo, svc: &Service) -> BTreeMap<String, Strin
     c.volumes
         .iter()
         .filter(|(_, target)| {
-            svc.volumes
-                .iter()
-                .any(|v| v.kind == "volume" && v.source.is_empty() && &v.target == *target)
+            svc.volumes.iter().any(|v| {
+                v.kind == VolumeKind::Volume && v.source.is_empty() && &v.target == *target
+            })
         })
         .map(|(name, target)| (target.clone(), name.clone()))
         .collect()

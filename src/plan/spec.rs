@@ -14,7 +14,9 @@ use bollard::models::{
 };
 
 use crate::engine::ContainerCreateBody;
-use crate::model::{FileObject, FileReference, Project, Service, ServiceVolume, UlimitValue};
+use crate::model::{
+    FileObject, FileReference, Project, Restart, Service, ServiceVolume, UlimitValue, VolumeKind,
+};
 use crate::names::{container_name, image_name, labels, network_name, volume_name};
 
 /// What a container spec depends on beyond the service itself.
@@ -421,8 +423,8 @@ enum Mounted {
 
 fn mount_for(p: &Project, v: &ServiceVolume, inherited: &BTreeMap<String, String>) -> Mounted {
     let access = if v.read_only { "ro" } else { "rw" };
-    match v.kind.as_str() {
-        "bind" => {
+    match &v.kind {
+        VolumeKind::Bind => {
             let b = v.bind.clone().unwrap_or_default();
             let needs_api = b.create_host_path == Some(false)
                 || !b.propagation.is_empty()
@@ -448,7 +450,7 @@ fn mount_for(p: &Project, v: &ServiceVolume, inherited: &BTreeMap<String, String
                 ..Default::default()
             }))
         }
-        "volume" => {
+        VolumeKind::Volume => {
             let opts = v.volume.clone().unwrap_or_default();
             let source = if v.source.is_empty() {
                 // an anonymous volume keeps its data across a recreate
@@ -477,7 +479,7 @@ fn mount_for(p: &Project, v: &ServiceVolume, inherited: &BTreeMap<String, String
                 ..Default::default()
             }))
         }
-        "tmpfs" => {
+        VolumeKind::Tmpfs => {
             let t = v.tmpfs.clone().unwrap_or_default();
             Mounted::Mount(Box::new(Mount {
                 typ: Some(MountType::TMPFS),
@@ -493,9 +495,9 @@ fn mount_for(p: &Project, v: &ServiceVolume, inherited: &BTreeMap<String, String
         }
         other => Mounted::Mount(Box::new(Mount {
             typ: Some(match other {
-                "npipe" => MountType::NPIPE,
-                "cluster" => MountType::CLUSTER,
-                "image" => MountType::IMAGE,
+                VolumeKind::Npipe => MountType::NPIPE,
+                VolumeKind::Cluster => MountType::CLUSTER,
+                VolumeKind::Image => MountType::IMAGE,
                 _ => MountType::VOLUME,
             }),
             source: nonempty(&v.source),
@@ -578,15 +580,21 @@ fn restart_policy(svc: &Service) -> Option<RestartPolicy> {
             maximum_retry_count: rp.max_attempts.map(|m| m as i64),
         });
     }
-    if svc.restart.is_empty() {
-        return None;
-    }
-    let (policy, attempts) = match svc.restart.split_once(':') {
-        Some((p, n)) => (p, n.parse().ok()),
-        None => (svc.restart.as_str(), None),
+    let (policy, attempts) = match &svc.restart {
+        Restart::Unset => return None,
+        Restart::No => (RestartPolicyNameEnum::NO, None),
+        Restart::Always => (RestartPolicyNameEnum::ALWAYS, None),
+        Restart::OnFailure => (RestartPolicyNameEnum::ON_FAILURE, None),
+        Restart::UnlessStopped => (RestartPolicyNameEnum::UNLESS_STOPPED, None),
+        Restart::OnFailureMax(n) => (RestartPolicyNameEnum::ON_FAILURE, n.parse().ok()),
+        // a policy Docker does not know restarts always, with its count if it has one
+        Restart::Other(text) => match text.split_once(':') {
+            Some((p, n)) => (name(p), n.parse().ok()),
+            None => (name(text), None),
+        },
     };
     Some(RestartPolicy {
-        name: Some(name(policy)),
+        name: Some(policy),
         maximum_retry_count: attempts,
     })
 }

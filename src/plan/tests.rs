@@ -268,13 +268,22 @@ fn pull_policy_intervals_read_the_last_pull_time() {
         crate::clock::rfc3339_seconds("2026-11-25T14:11:01.5+01:00"),
         Some(1795615861 - 3600)
     );
-    assert!(super::older_than_policy("2001-01-01T00:00:00Z", "daily"));
+    assert!(super::older_than_policy(
+        "2001-01-01T00:00:00Z",
+        &"daily".into()
+    ));
     assert!(!super::older_than_policy(
         "2999-01-01T00:00:00Z",
-        "every_12h"
+        &"every_12h".into()
     ));
-    assert!(super::older_than_policy("", "weekly"), "unknown: pull");
-    assert!(!super::older_than_policy("2001-01-01T00:00:00Z", "missing"));
+    assert!(
+        super::older_than_policy("", &"weekly".into()),
+        "unknown: pull"
+    );
+    assert!(!super::older_than_policy(
+        "2001-01-01T00:00:00Z",
+        &"missing".into()
+    ));
 }
 
 #[test]
