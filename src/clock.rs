@@ -70,6 +70,23 @@ pub fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A time as `--since` / `--until` take it: RFC 3339, a Unix timestamp, a date, or a duration
+/// before `now` (`42m`, `1h30m`); as Unix seconds.
+pub fn parse_time(text: &str, now: i64) -> Option<i64> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return Some(secs as i64);
+    }
+    if let Some(secs) = rfc3339_seconds(t) {
+        return Some(secs);
+    }
+    if let Some(d) = crate::model::Duration::parse(t) {
+        return Some(now - d.0 / 1_000_000_000);
+    }
+    // a date alone
+    rfc3339_seconds(&format!("{t}T00:00:00Z"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,78 +31,21 @@
 //! so tests run in parallel. The engine is the one `DOCKER_HOST` names (the local socket by
 //! default).
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::commands::up::{Images, converge_on, prepare_images};
-use crate::commands::{Failure, Settings};
-use crate::engine::{ContainerInfo, ContainerState, Docker, Engine, ExecRequest, LogSource};
+use crate::compose::{self, Compose, Images, Target};
+use crate::engine::{ContainerInfo, Docker, ExecRequest, Inventory, LogSource, Resources, Watcher};
 use crate::model::Project;
+use crate::plan::{self, Build, DownOptions, RemoveImages, UpOptions};
+use crate::progress::Quiet;
+use crate::settings::Env;
+
+pub use crate::engine::{ContainerState, Health, Status};
+pub use crate::error::Error;
 pub use crate::names::unique_name;
-use crate::plan::{self, DownOptions, UpOptions};
 pub use crate::ready::Wait;
-
-/// What went wrong; the message says which service and what rcompose was doing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Error {
-    /// The compose files are invalid (each error with file, line, column and key path).
-    Load(String),
-    /// The project could not be brought up or torn down: the engine's refusal, or a service
-    /// that failed or was not ready in time, with its last log lines.
-    Up(String),
-    /// A wait of [`Setup::wait_for`] or [`Service::wait`] failed or timed out.
-    Wait {
-        service: String,
-        wait: Wait,
-        reason: String,
-        /// The service's last log lines (indented), empty when it printed nothing.
-        logs: String,
-    },
-    /// An engine call about one service failed (exec, logs, stop...), or there is no such
-    /// service or port.
-    Service { service: String, message: String },
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Load(m) | Error::Up(m) => write!(f, "{}", m.trim_end()),
-            Error::Wait {
-                service,
-                wait,
-                reason,
-                logs,
-            } => {
-                write!(f, "service `{service}`: waiting for it {wait}: {reason}")?;
-                if !logs.is_empty() {
-                    write!(f, "\n  its last log lines:\n{}", logs.trim_end())?;
-                }
-                Ok(())
-            }
-            Error::Service { service, message } => write!(f, "service `{service}`: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<crate::load::LoadErrors> for Error {
-    fn from(e: crate::load::LoadErrors) -> Self {
-        Error::Load(crate::render::errors(&e))
-    }
-}
-
-impl From<Failure> for Error {
-    fn from(f: Failure) -> Self {
-        match f {
-            Failure::Load(e) => e.into(),
-            Failure::Other(m) => Error::Up(m),
-            Failure::Exit(code) => Error::Up(format!("exit code {code}")),
-        }
-    }
-}
 
 /// How the project is named.
 #[derive(Debug, Clone)]
@@ -239,17 +182,23 @@ impl Setup {
         self
     }
 
+    /// This process's environment with the overrides of [`Setup::env`].
+    fn environment(&self) -> Env {
+        let mut env = Env::from_process();
+        for (k, v) in &self.env {
+            env.set(k.clone(), v.clone());
+        }
+        env
+    }
+
     fn options(&self, name: Option<String>) -> Result<crate::load::Options, Error> {
         let cwd = match &self.dir {
             Some(d) => d.clone(),
-            None => std::env::current_dir()
-                .map_err(|e| Error::Load(format!("cannot read the current folder: {e}")))?,
+            None => crate::settings::current_dir()
+                .map_err(|e| Error::io("cannot read the current folder", e))?,
         };
         let mut o = crate::load::Options::new(cwd);
-        o.os_env = std::env::vars().collect();
-        for (k, v) in &self.env {
-            o.os_env.insert(k.clone(), v.clone());
-        }
+        o.os_env = self.environment().vars().clone();
         o.files = self
             .files
             .iter()
@@ -277,7 +226,7 @@ impl Setup {
             Name::Unique => unique_name(&crate::load::load(&self.options(None)?)?.project.name),
         };
         let loaded = crate::load::load(&self.options(Some(name))?)?;
-        crate::commands::require_services(&loaded.project, &self.services)?;
+        crate::load::require_services(&loaded.project, &self.services)?;
         Ok(loaded.project)
     }
 
@@ -286,71 +235,57 @@ impl Setup {
     /// error returns (it names the services not ready and shows their last log lines).
     pub async fn up(self) -> Result<Environment, Error> {
         let project = self.load()?;
-        let engine = crate::engine::Docker::connect()
-            .await
-            .map_err(|e| Error::Up(e.message))?;
+        let env = self.environment();
+        let engine = compose::docker(&env).await?;
         // from here on, a drop (an error, a panic, a cancelled future) removes the project
-        let mut env = Environment {
-            engine,
+        let mut environment = Environment {
+            compose: service_layer(engine, &env),
+            env,
             project,
             stop_timeout: self.stop_timeout,
             armed: true,
         };
-        match self.bring_up(&env).await {
-            Ok(()) => Ok(env),
+        match self.bring_up(&environment).await {
+            Ok(()) => Ok(environment),
             Err(e) => {
-                env.armed = false;
-                let _ = env.teardown().await;
+                environment.armed = false;
+                let _ = environment.teardown().await;
                 Err(e)
             }
         }
     }
 
     async fn bring_up(&self, env: &Environment) -> Result<(), Error> {
-        let settings = Settings::quiet();
-        let project = &env.project;
-        let scope = plan::services_in_scope(project, &self.services, false);
-        let observed = crate::observe::observe(&env.engine, &project.name, Some(project))
-            .await
-            .map_err(|e| Error::Up(e.message))?;
-        let images = Images {
-            build: match self.build {
-                true => plan::Build::Always,
-                false => plan::Build::Missing,
-            },
-            ..Default::default()
-        };
-        // builds do not count against the timeout
-        let progress = crate::progress::Quiet;
-        prepare_images(
-            settings.dry_run,
-            &env.engine,
-            project,
-            &observed,
-            &scope,
-            &images,
-            &progress,
-        )
-        .await?;
+        let (compose, project) = (&env.compose, &env.project);
         let opts = UpOptions {
             services: self.services.clone(),
             wait: true,
             ..Default::default()
         };
+        let images = Images {
+            build: match self.build {
+                true => Build::Always,
+                false => Build::Missing,
+            },
+            ..Default::default()
+        };
+        // builds do not count against the timeout
+        let observed = compose.prepare(project, &opts, &images).await?;
         let start = Instant::now();
-        let up = converge_on(&env.engine, &settings, project, opts, Images::default());
+        let up = compose.apply(project, &observed, &opts, &Quiet);
         let failed = match tokio::time::timeout(self.timeout, up).await {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(Error::from(e).to_string()),
+            Ok(Err(e)) => Some(crate::error::with_hint(&e.to_string(), e.hint())),
             Err(_) => Some(format!(
                 "project {}: not ready within {:.1}s",
                 project.name,
                 self.timeout.as_secs_f64()
             )),
         };
-        if let Some(msg) = failed {
-            let report = crate::ready::report(&env.engine, project, &scope).await;
-            return Err(Error::Up(format!("{msg}\n{report}")));
+        if let Some(failure) = failed {
+            let scope = plan::services_in_scope(project, &self.services, false);
+            let report = compose.not_ready(project, &scope, failure, None).await;
+            return Err(Error::NotReady(report));
         }
         let left = self.timeout.saturating_sub(start.elapsed());
         let waits = self.waits.iter().map(|(service, wait)| async move {
@@ -361,6 +296,17 @@ impl Setup {
         }
         Ok(())
     }
+}
+
+/// The service layer of a test environment: quiet (warnings aside), with the parallel limit and
+/// orphan setting of its environment.
+fn service_layer(engine: Docker, env: &Env) -> Compose {
+    let options = compose::Options {
+        parallel: env.parallel_limit(),
+        ignore_orphans: env.ignore_orphans(),
+        ..Default::default()
+    };
+    Compose::new(engine, options, compose::quiet())
 }
 
 /// A project that is up. Dropping it removes its containers, networks, volumes and the images
@@ -387,7 +333,9 @@ impl Setup {
 /// # Ok(()) }
 /// ```
 pub struct Environment {
-    engine: Docker,
+    compose: Compose,
+    /// The environment it was set up in (the teardown connects with it again).
+    env: Env,
     project: Project,
     stop_timeout: Option<i64>,
     armed: bool,
@@ -427,7 +375,7 @@ impl Environment {
     }
 
     async fn teardown(&self) -> Result<(), Error> {
-        teardown(&self.engine, &self.project, self.stop_timeout).await
+        teardown(&self.compose, &self.project, self.stop_timeout).await
     }
 }
 
@@ -438,18 +386,16 @@ impl Drop for Environment {
         }
         // a runtime of its own on a thread of its own: the drop may run inside (or outside) any
         // runtime, and the engine connection belongs to the runtime that made it
-        let project = self.project.clone();
+        let (project, env) = (self.project.clone(), self.env.clone());
         let stop_timeout = self.stop_timeout;
         let done = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| Error::Up(format!("cannot start a runtime: {e}")))?;
+                .map_err(|e| Error::io("cannot start a runtime", e))?;
             rt.block_on(async {
-                let engine = crate::engine::Docker::connect()
-                    .await
-                    .map_err(|e| Error::Up(e.message))?;
-                teardown(&engine, &project, stop_timeout).await
+                let compose = service_layer(compose::docker(&env).await?, &env);
+                teardown(&compose, &project, stop_timeout).await
             })
         })
         .join();
@@ -462,22 +408,18 @@ impl Drop for Environment {
 }
 
 /// `down -v --remove-orphans --rmi local` of `project`.
-async fn teardown(engine: &Docker, project: &Project, timeout: Option<i64>) -> Result<(), Error> {
-    let observed = crate::observe::observe(engine, &project.name, Some(project))
-        .await
-        .map_err(|e| Error::Up(format!("tearing down {}: {}", project.name, e.message)))?;
+async fn teardown(compose: &Compose, project: &Project, timeout: Option<i64>) -> Result<(), Error> {
     let opts = DownOptions {
         remove_orphans: true,
         volumes: true,
-        images: Some("local".into()),
+        images: Some(RemoveImages::Local),
         timeout,
     };
-    let plan = plan::down(&project.name, Some(project), &observed, &opts);
-    let monitor = crate::exec::Monitor::start(engine, &project.name);
-    crate::exec::run(engine, &plan, &crate::progress::Quiet, &monitor, None)
-        .await
-        .map(|_| ())
-        .map_err(|e| Error::Up(format!("tearing down {}: {e}", project.name)))
+    let target = Target::Project(Box::new(project.clone()));
+    match compose.down(&target, &[], &opts).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.during(format!("tearing down {}", project.name))),
+    }
 }
 
 /// What a command run in a container printed, and its exit code.
@@ -526,7 +468,8 @@ impl Service<'_> {
             )));
         }
         let all = env
-            .engine
+            .compose
+            .engine()
             .list_containers(Some(&env.project.name), true)
             .await
             .map_err(|e| self.fail(e.message))?;
@@ -550,7 +493,7 @@ impl Service<'_> {
     /// is not an error: check [`Output::code`].
     pub async fn exec(&self, cmd: &[&str]) -> Result<Output, Error> {
         let c = self.container().await?;
-        let engine = &self.env.engine;
+        let engine = self.env.compose.engine();
         let request = ExecRequest {
             cmd: cmd.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
@@ -572,7 +515,7 @@ impl Service<'_> {
     /// Everything the container printed so far (stdout and stderr, in order).
     pub async fn logs(&self) -> Result<String, Error> {
         let c = self.container().await?;
-        let text = crate::engine::output(&self.env.engine, &c, Default::default())
+        let text = crate::engine::output(self.env.compose.engine(), &c, Default::default())
             .await
             .map_err(|e| self.fail(e.message))?;
         Ok(String::from_utf8_lossy(&text).into_owned())
@@ -585,10 +528,12 @@ impl Service<'_> {
         call: impl AsyncFnOnce(&Docker, &str) -> crate::engine::Result<T>,
     ) -> Result<T, Error> {
         let c = self.container().await?;
-        call(&self.env.engine, &c).await.map_err(|e| match doing {
-            "" => self.fail(e.message),
-            _ => self.fail(format!("{doing}: {}", e.message)),
-        })
+        call(self.env.compose.engine(), &c)
+            .await
+            .map_err(|e| match doing {
+                "" => self.fail(e.message),
+                _ => self.fail(format!("{doing}: {}", e.message)),
+            })
     }
 
     /// Its state as the engine reports it (status, health, exit code).
@@ -621,7 +566,7 @@ impl Service<'_> {
     /// and shows its last log lines.
     pub async fn wait(&self, wait: Wait, timeout: Duration) -> Result<(), Error> {
         let c = self.find().await?;
-        let engine = &self.env.engine;
+        let engine = self.env.compose.engine();
         match crate::ready::until(engine, &self.env.project.name, &c, &wait, timeout).await {
             Ok(()) => Ok(()),
             Err(reason) => Err(Error::Wait {
@@ -656,7 +601,9 @@ mod tests {
             .load()
             .unwrap_err();
         assert!(
-            matches!(&e, Error::Load(m) if m.contains("services.a.image") && m.contains(":3:")),
+            matches!(&e, Error::Load(_))
+                && e.to_string().contains("services.a.image")
+                && e.to_string().contains(":3:"),
             "{e}"
         );
     }

@@ -1,5 +1,5 @@
-//! The `rcompose` binary: runs the command line and maps the outcome to an exit code.
+//! The `rcompose` binary: runs the command line and exits with its code.
 
 fn main() {
-    std::process::exit(rcompose::commands::run());
+    std::process::exit(rcompose::run_cli());
 }

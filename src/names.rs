@@ -62,6 +62,25 @@ pub fn volume_name(p: &Project, key: &str) -> String {
         .unwrap_or_else(|| format!("{}_{key}", p.name))
 }
 
+/// The `com.docker.compose.depends_on` label of a service's containers:
+/// `db:service_healthy:false,cache:service_started:true` (service, condition, restart).
+pub fn depends_on_label(svc: &Service) -> String {
+    let deps: Vec<String> = svc
+        .depends_on
+        .iter()
+        .map(|(name, d)| format!("{name}:{}:{}", d.condition, d.restart))
+        .collect();
+    deps.join(",")
+}
+
+/// The services a `com.docker.compose.depends_on` label names.
+pub fn depends_on_services(label: &str) -> impl Iterator<Item = &str> {
+    label
+        .split(',')
+        .filter_map(|d| d.split(':').next())
+        .filter(|s| !s.is_empty())
+}
+
 /// The name a replacement container is created under, before the old one goes: the old
 /// container's short ID, `_`, the final name (as Compose).
 pub fn replacement_name(old_id: &str, name: &str) -> String {

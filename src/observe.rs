@@ -1,11 +1,13 @@
-//! What the engine has of a project, read once: its containers, networks and volumes by the
-//! project label, the networks and volumes the model names (external ones included), and the IDs
-//! of the images its services use.
+//! Everything the planner reads, gathered here so that planning stays pure: what the engine has
+//! of a project (its containers, networks and volumes by the project label, the networks and
+//! volumes the model names, external ones included, and the images its services use), the time,
+//! and, before builds are planned, their contexts and Dockerfiles from the disk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::try_join_all;
 
+use crate::build::{DockerfileSource, Overrides, Source, Sources as BuildSources};
 use crate::engine::{ContainerInfo, Engine, ImageInfo, NetworkInfo, Result, VolumeInfo};
 use crate::model::Project;
 
@@ -22,6 +24,8 @@ pub struct Observed {
     pub images: BTreeMap<String, ImageInfo>,
     /// The negotiated API version.
     pub api_version: String,
+    /// When it was observed (Unix seconds): pull policies with intervals compare with it.
+    pub now: i64,
 }
 
 impl Observed {
@@ -54,6 +58,7 @@ pub async fn observe<E: Engine>(
         volumes: volumes.into_iter().map(|v| (v.name.clone(), v)).collect(),
         images: BTreeMap::new(),
         api_version: engine.api_version(),
+        now: crate::clock::now_secs(),
     };
     let Some(project) = model else {
         return Ok(obs);
@@ -102,4 +107,63 @@ pub async fn observe<E: Engine>(
             .filter_map(|(i, id)| Some((i, id?))),
     );
     Ok(obs)
+}
+
+/// The contexts and Dockerfiles of the builds of `services` (those with a `build` section), read
+/// from the disk for [`crate::plan::builds`]; a build the classic builder refuses is skipped
+/// (planning reports it).
+pub fn build_sources(
+    project: &Project,
+    services: &BTreeSet<String>,
+    overrides: &Overrides,
+) -> BuildSources {
+    let mut out = BuildSources::new();
+    for name in services {
+        let svc = &project.services[name];
+        let Ok(spec) = crate::build::spec(project, name, svc, overrides) else {
+            continue;
+        };
+        let dockerfile = match (&spec.dockerfile, crate::build::dockerfile_path(&spec)) {
+            (DockerfileSource::Inline(text), _) => Ok(text.clone()),
+            (_, Some(path)) => std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => e.to_string(),
+            }),
+            (_, None) => Ok(String::new()),
+        };
+        let source = Source {
+            context_is_dir: spec.context.is_dir(),
+            dockerfile,
+        };
+        out.insert(name.clone(), source);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_sources_are_read_from_the_disk() {
+        let dir = std::env::temp_dir().join(format!("rcompose-sources-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("app")).unwrap();
+        std::fs::write(dir.join("app/Dockerfile"), "FROM x AS base\n").unwrap();
+        let mut o = crate::load::Options::new(&dir);
+        o.files = vec!["-".into()];
+        o.stdin = Some(
+            "services:\n  app: {build: ./app}\n  gone: {build: {context: ./app, dockerfile: Nope}}\n  none: {build: ./none}\n  inline: {build: {dockerfile_inline: FROM y}}\n"
+                .into(),
+        );
+        o.project_name = Some("p".into());
+        let p = crate::load::load(&o).unwrap().project;
+        let all: BTreeSet<String> = p.services.keys().cloned().collect();
+        let s = build_sources(&p, &all, &Overrides::default());
+        assert_eq!(s["app"].dockerfile, Ok("FROM x AS base\n".into()));
+        assert!(s["app"].context_is_dir);
+        assert_eq!(s["gone"].dockerfile, Err("no such file".into()));
+        assert!(!s["none"].context_is_dir);
+        assert_eq!(s["inline"].dockerfile, Ok("FROM y".into()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

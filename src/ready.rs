@@ -11,7 +11,9 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::engine::{ContainerInfo, ContainerState, Engine, LogOptions};
+use crate::engine::{
+    ContainerInfo, ContainerState, Health, Inventory, LogOptions, Status, Watcher,
+};
 use crate::model::Condition;
 
 /// What a container must reach before a wait is over.
@@ -116,23 +118,23 @@ pub enum Why {
 /// mean, for `up`'s waits (on events) and the library's (on inspections). The probes' waits
 /// only fail here, when the container stopped.
 pub fn judge(wait: &Wait, st: &ContainerState) -> Verdict {
-    let stopped = matches!(st.status.as_str(), "exited" | "dead");
-    let removed = st.status == "removed";
+    let stopped = st.status.is_stopped();
+    let removed = st.status == Status::Removed;
     match wait {
-        Wait::Healthy => match (st.status.as_str(), st.health.as_str()) {
-            (_, "healthy") => Verdict::Done,
-            (_, "unhealthy") => Verdict::Failed(Why::Unhealthy),
+        Wait::Healthy => match (&st.status, &st.health) {
+            (_, Health::Healthy) => Verdict::Done,
+            (_, Health::Unhealthy) => Verdict::Failed(Why::Unhealthy),
             _ if stopped || removed => Verdict::Failed(Why::ExitedBeforeHealthy(st.exit_code)),
-            ("running", "") => Verdict::Failed(Why::NoHealthcheck),
+            (Status::Running, Health::Unset) => Verdict::Failed(Why::NoHealthcheck),
             _ => Verdict::Pending,
         },
         Wait::Completed if stopped && st.exit_code == 0 => Verdict::Done,
         Wait::Completed if removed => Verdict::Failed(Why::Removed),
-        Wait::Ready => match (st.status.as_str(), st.health.as_str()) {
-            (_, "healthy") => Verdict::Done,
-            (_, "unhealthy") => Verdict::Failed(Why::Unhealthy),
+        Wait::Ready => match (&st.status, &st.health) {
+            (_, Health::Healthy) => Verdict::Done,
+            (_, Health::Unhealthy) => Verdict::Failed(Why::Unhealthy),
             _ if stopped && st.exit_code == 0 => Verdict::Done,
-            ("running", "") => Verdict::Done,
+            (Status::Running, Health::Unset) => Verdict::Done,
             _ if stopped => Verdict::Failed(Why::Exited(st.exit_code)),
             _ => Verdict::Pending,
         },
@@ -174,10 +176,10 @@ fn health_text(st: &ContainerState) -> String {
 /// Where a container is, in words: `running, health starting (2 checks failed...)`, `exited with
 /// code 3`, `created, not started`.
 pub fn describe(st: &ContainerState) -> String {
-    match (st.status.as_str(), st.health.as_str()) {
-        ("exited" | "dead", _) => format!("exited with code {}", st.exit_code),
-        ("created", _) => "created, not started".into(),
-        (s, "") => s.to_string(),
+    match (&st.status, &st.health) {
+        (s, _) if s.is_stopped() => format!("exited with code {}", st.exit_code),
+        (Status::Created, _) => "created, not started".into(),
+        (s, Health::Unset) => s.to_string(),
         (s, h) => format!("{s}, health {h} ({})", health_text(st)),
     }
 }
@@ -212,7 +214,7 @@ pub fn published(c: &ContainerInfo, port: u16) -> Result<SocketAddr, String> {
 
 /// Waits until container `c` (of `project`) meets `wait` or `timeout` passes; the error says
 /// why not, with where the container is.
-pub async fn until<E: Engine>(
+pub async fn until<E: Watcher>(
     engine: &E,
     project: &str,
     c: &ContainerInfo,
@@ -238,7 +240,7 @@ fn secs(d: Duration) -> String {
 }
 
 /// Ready, healthy, completed: decided on inspections, taken again on each of its events.
-async fn state<E: Engine>(
+async fn state<E: Watcher>(
     engine: &E,
     project: &str,
     container: &str,
@@ -283,7 +285,7 @@ async fn state<E: Engine>(
 }
 
 /// A line containing `text` in the container's output (from its start).
-async fn log_line<E: Engine>(
+async fn log_line<E: Watcher>(
     engine: &E,
     container: &str,
     text: &str,
@@ -351,7 +353,7 @@ async fn log_line<E: Engine>(
 }
 
 /// TCP or HTTP: tries until it answers, the container stops, or the deadline.
-async fn probe_loop<E: Engine>(
+async fn probe_loop<E: Watcher>(
     engine: &E,
     container: &str,
     wait: &Wait,
@@ -436,12 +438,14 @@ async fn probe(wait: &Wait, addr: SocketAddr) -> Result<(), String> {
     }
 }
 
-/// A container that is not ready, and why.
+/// A container that is not ready, why, and its last log lines (indented; empty when it printed
+/// nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unready {
     pub service: String,
     pub container: String,
     pub why: String,
+    pub logs: String,
 }
 
 impl fmt::Display for Unready {
@@ -455,8 +459,9 @@ impl fmt::Display for Unready {
 }
 
 /// The containers of `project`'s services in `scope` that are not ready as `up --wait` means it
-/// (one-offs aside), with where each is; a container not started says what it waits for.
-pub async fn unready<E: Engine>(
+/// (one-offs aside), with where each is (a container not started says what it waits for) and
+/// its last 20 log lines.
+pub async fn unready<E: Inventory + Watcher>(
     engine: &E,
     project: &crate::model::Project,
     scope: &std::collections::BTreeSet<String>,
@@ -475,7 +480,7 @@ pub async fn unready<E: Engine>(
         let why = match judge(&Wait::Ready, &st) {
             Verdict::Done => continue,
             Verdict::Failed(why) => reason(why, &st),
-            Verdict::Pending if !st.health.is_empty() => {
+            Verdict::Pending if !st.health.is_unset() => {
                 format!("not healthy yet: {}", describe(&st))
             }
             Verdict::Pending => describe(&st),
@@ -494,14 +499,17 @@ pub async fn unready<E: Engine>(
                     .collect()
             })
             .unwrap_or_default();
-        let why = match st.status.as_str() {
-            "created" if !deps.is_empty() => format!("{why}: it waits for {}", deps.join(", ")),
+        let why = match st.status {
+            Status::Created if !deps.is_empty() => {
+                format!("{why}: it waits for {}", deps.join(", "))
+            }
             _ => why,
         };
         out.push(Unready {
             service: c.service().to_string(),
             container: c.name.clone(),
             why,
+            logs: tail(engine, &c.name, 20).await,
         });
     }
     out
@@ -509,7 +517,7 @@ pub async fn unready<E: Engine>(
 
 /// The last `lines` lines of a container's output, indented for an error message (empty when
 /// it printed nothing).
-pub async fn tail<E: Engine>(engine: &E, container: &str, lines: usize) -> String {
+pub async fn tail<E: Watcher>(engine: &E, container: &str, lines: usize) -> String {
     let opts = LogOptions {
         tail: Some(lines.to_string()),
         ..Default::default()
@@ -522,23 +530,6 @@ pub async fn tail<E: Engine>(engine: &E, container: &str, lines: usize) -> Strin
         .lines()
         .map(|l| format!("    {}\n", clip(l, 300)))
         .collect()
-}
-
-/// `unready` with the last log lines of each, as lines of an error message.
-pub async fn report<E: Engine>(
-    engine: &E,
-    project: &crate::model::Project,
-    scope: &std::collections::BTreeSet<String>,
-) -> String {
-    let mut s = String::new();
-    for u in unready(engine, project, scope).await {
-        s += &format!("  {u}\n");
-        let logs = tail(engine, &u.container, 20).await;
-        if !logs.is_empty() {
-            s += &format!("  its last log lines:\n{logs}");
-        }
-    }
-    s
 }
 
 /// `HTTP/1.1 204 No Content` → 204.
@@ -554,8 +545,8 @@ mod tests {
 
     fn st(status: &str, health: &str, code: i64) -> ContainerState {
         ContainerState {
-            status: status.into(),
-            health: health.into(),
+            status: Status::from(status),
+            health: Health::from(health),
             exit_code: code,
             ..Default::default()
         }

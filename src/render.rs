@@ -1,11 +1,10 @@
-//! Rendering in one place: project JSON/YAML the way Compose prints them (Go's escaping, `$$`),
-//! and load errors for people (file:line:col, key path, hint).
+//! Rendering data in one place: a project's JSON and YAML the way `docker compose config` prints
+//! them (Go's escaping, `$$`), and the tables, sizes and ages the listing commands print.
 
 use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::load::LoadErrors;
 use crate::model::Project;
 
 /// The project as `docker compose config --format json` prints it: Go marshals the top level
@@ -37,7 +36,7 @@ pub fn project_yaml(project: &Project) -> String {
 
 /// The untyped model as `config --no-interpolate` prints it: Go marshals maps, so keys are
 /// sorted at every level, and `$` stays as written.
-pub fn model(v: &Value, as_json: bool) -> String {
+pub(crate) fn model(v: &Value, as_json: bool) -> String {
     fn sorted(v: &Value) -> Value {
         match v {
             Value::Object(m) => {
@@ -64,13 +63,13 @@ pub fn model(v: &Value, as_json: bool) -> String {
 
 /// Options for [`json`]: Go's `MarshalIndent` layout, HTML escaping and `$` → `$$`.
 #[derive(Clone, Copy)]
-pub struct JsonStyle {
+pub(crate) struct JsonStyle {
     pub indent: bool,
     pub escape_dollar: bool,
 }
 
 /// Writes JSON as Go's encoding/json does: `<`, `>`, `&`, U+2028/9 escaped; 2-space indent.
-pub fn json(v: &Value, style: JsonStyle) -> String {
+pub(crate) fn json(v: &Value, style: JsonStyle) -> String {
     let mut out = String::new();
     write_json(&mut out, v, style, 0);
     out
@@ -156,7 +155,7 @@ fn write_json(out: &mut String, v: &Value, style: JsonStyle, depth: usize) {
 
 /// A size as the Docker CLI writes it: decimal units with 3 significant digits (`1.98MB`, Go's
 /// `units.HumanSize`), or binary ones with 4 (`1.953MiB`, `units.BytesSize`).
-pub fn size(bytes: u64, binary: bool) -> String {
+pub(crate) fn size(bytes: u64, binary: bool) -> String {
     let (base, digits, units) = if binary {
         (1024.0, 4, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
     } else {
@@ -186,12 +185,23 @@ pub fn size(bytes: u64, binary: bool) -> String {
 
 /// A table as Docker's CLI prints them (Go's tabwriter: each column but the last padded to its
 /// widest cell plus 3 spaces, at least `min_width` wide: 10 for lists, 20 for `config`'s).
-pub fn table(rows: &[Vec<String>], min_width: usize) -> String {
+/// A table under these column `titles`, padded like [`table`].
+pub(crate) fn titled(
+    titles: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    min_width: usize,
+) -> String {
+    let mut all = vec![titles.iter().map(|t| t.to_string()).collect::<Vec<_>>()];
+    all.extend(rows);
+    table(&all, min_width)
+}
+
+pub(crate) fn table(rows: &[Vec<String>], min_width: usize) -> String {
     table_padded(rows, min_width, 3)
 }
 
 /// [`table`] with another padding (`top` uses Go's tabwriter with 2, at least 4 wide).
-pub fn table_padded(rows: &[Vec<String>], min_width: usize, padding: usize) -> String {
+pub(crate) fn table_padded(rows: &[Vec<String>], min_width: usize, padding: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -218,7 +228,7 @@ pub fn table_padded(rows: &[Vec<String>], min_width: usize, padding: usize) -> S
 }
 
 /// Writes YAML in the layout `docker compose config` uses (2 spaces, `- ` items indented).
-pub fn yaml(v: &Value, escape_dollar: bool) -> String {
+pub(crate) fn yaml(v: &Value, escape_dollar: bool) -> String {
     let mut out = String::new();
     write_yaml(&mut out, v, 0, escape_dollar);
     out
@@ -330,23 +340,25 @@ fn inline(v: &Value, esc: bool) -> String {
     }
 }
 
-/// The text printed for load errors: one block per error, `error:` first.
-pub fn errors(e: &LoadErrors) -> String {
-    let mut s = String::new();
-    for err in &e.0 {
-        let _ = write!(s, "error: ");
-        if let Some(span) = &err.span {
-            let _ = write!(s, "{span}: ");
-        }
-        if let Some(path) = &err.path {
-            let _ = write!(s, "{path}: ");
-        }
-        let _ = writeln!(s, "{}", err.message);
-        if let Some(h) = &err.hint {
-            let _ = writeln!(s, "  hint: {h}");
-        }
+/// `3 seconds ago`, as the Docker CLI words it.
+pub(crate) fn ago(created: i64, now: i64) -> String {
+    let s = (now - created).max(0);
+    let (n, unit) = match s {
+        0 => return "Less than a second ago".into(),
+        1..60 => (s, "second"),
+        60..3600 => (s / 60, "minute"),
+        3600..86400 => (s / 3600, "hour"),
+        86400..604800 => (s / 86400, "day"),
+        604800..2629800 => (s / 604800, "week"),
+        2629800..31557600 => (s / 2629800, "month"),
+        _ => (s / 31557600, "year"),
+    };
+    match (n, unit) {
+        (1, "hour") => "About an hour ago".into(),
+        (1, "minute") => "About a minute ago".into(),
+        (1, u) => format!("1 {u} ago"),
+        (n, u) => format!("{n} {u}s ago"),
     }
-    s
 }
 
 #[cfg(test)]
@@ -363,6 +375,20 @@ mod tests {
             table(&rows, 20),
             "NAME                        REQUIRED            VALUE\nA_VERY_LONG_VARIABLE_NAME   true                \n"
         );
+    }
+
+    #[test]
+    fn sizes_read_like_the_docker_cli() {
+        assert_eq!(size(1984230, false), "1.98MB");
+        assert_eq!(size(138_000_000, false), "138MB");
+        assert_eq!(size(512, false), "512B");
+        assert_eq!(size(12_345, false), "12.3kB");
+        assert_eq!(size(1234, false), "1.23kB");
+        assert_eq!(size(999, false), "999B");
+        assert_eq!(size(0, false), "0B");
+        assert_eq!(size(0, true), "0B");
+        assert_eq!(size(2048, true), "2KiB");
+        assert_eq!(size(2_048_000, true), "1.953MiB");
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub fn spec(
         .collect();
     args.extend(overrides.args.clone());
     let mut image_labels: BTreeMap<String, String> = b.labels.clone();
-    image_labels.insert("com.docker.compose.image.builder".into(), "classic".into());
+    image_labels.insert(labels::IMAGE_BUILDER.into(), "classic".into());
     image_labels.insert(labels::PROJECT.into(), project.name.clone());
     image_labels.insert(labels::SERVICE.into(), service.into());
     image_labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
@@ -174,34 +174,44 @@ pub fn stages(dockerfile: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the files say about one build, read before planning: whether the context is a folder,
+/// and the Dockerfile's text (or why it cannot be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub context_is_dir: bool,
+    pub dockerfile: Result<String, String>,
+}
+
+/// The sources of the builds about to be planned, by service.
+pub type Sources = BTreeMap<String, Source>;
+
+/// The Dockerfile's path of a spec (`None` when inline).
+pub fn dockerfile_path(spec: &BuildSpec) -> Option<PathBuf> {
+    match &spec.dockerfile {
+        DockerfileSource::Inline(_) => None,
+        DockerfileSource::Path(p) => Some(spec.context.join(p)),
+    }
+}
+
 /// What can be known before anything is sent: the context is a folder, the Dockerfile is there,
 /// and the `target` is one of its stages. The message names the service and the file.
-pub fn check_sources(service: &str, spec: &BuildSpec) -> Result<(), String> {
-    if !spec.context.is_dir() {
+pub fn check_sources(service: &str, spec: &BuildSpec, source: &Source) -> Result<(), String> {
+    if !source.context_is_dir {
         return Err(format!(
             "service `{service}`: build context {} is not a folder",
             spec.context.display()
         ));
     }
-    let text = match &spec.dockerfile {
-        DockerfileSource::Inline(t) => t.clone(),
-        DockerfileSource::Path(p) => {
-            let path = spec.context.join(p);
-            std::fs::read_to_string(&path).map_err(|e| {
-                format!(
-                    "service `{service}`: cannot read the Dockerfile {}: {}",
-                    path.display(),
-                    match e.kind() {
-                        std::io::ErrorKind::NotFound => "no such file".to_string(),
-                        _ => e.to_string(),
-                    }
-                )
-            })?
-        }
-    };
+    let text = source.dockerfile.as_ref().map_err(|why| {
+        let path = dockerfile_path(spec).unwrap_or_default();
+        format!(
+            "service `{service}`: cannot read the Dockerfile {}: {why}",
+            path.display()
+        )
+    })?;
     let target = &spec.request.target;
     if !target.is_empty() {
-        let all = stages(&text);
+        let all = stages(text);
         if !all.contains(&target.to_ascii_lowercase()) {
             let known = if all.is_empty() {
                 "it names no stages (`FROM image AS name`)".to_string()
@@ -214,16 +224,6 @@ pub fn check_sources(service: &str, spec: &BuildSpec) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The Dockerfile text of a spec, for [`from_images`] (empty when unreadable).
-pub fn dockerfile_text(spec: &BuildSpec) -> String {
-    match &spec.dockerfile {
-        DockerfileSource::Inline(t) => t.clone(),
-        DockerfileSource::Path(p) => {
-            std::fs::read_to_string(spec.context.join(p)).unwrap_or_default()
-        }
-    }
 }
 
 /// One build of [`ordered`]: the spec, the services it serves, and the builds it waits for
@@ -241,6 +241,7 @@ pub fn ordered(
     project: &Project,
     services: &BTreeSet<String>,
     overrides: &Overrides,
+    sources: &Sources,
 ) -> Result<Vec<OrderedBuild>, String> {
     let mut builds: Vec<(BuildSpec, Vec<String>)> = Vec::new();
     for name in services {
@@ -249,7 +250,10 @@ pub fn ordered(
             continue;
         }
         let mut s = spec(project, name, svc, overrides)?;
-        check_sources(name, &s)?;
+        let source = sources
+            .get(name)
+            .ok_or_else(|| format!("service `{name}`: its build files were not read"))?;
+        check_sources(name, &s, source)?;
         // the same build under another name is one build with another tag
         let same = builds.iter_mut().find(|(other, _)| {
             let mut a = other.request.clone();
@@ -286,8 +290,9 @@ pub fn ordered(
     let needs: Vec<BTreeSet<usize>> = builds
         .iter()
         .enumerate()
-        .map(|(i, (s, names))| {
-            let froms = from_images(&dockerfile_text(s));
+        .map(|(i, (_, names))| {
+            let text = sources[&names[0]].dockerfile.as_deref().unwrap_or_default();
+            let froms = from_images(text);
             let opaque = froms.iter().any(|f| f.contains('$'));
             let mut n: BTreeSet<usize> = froms
                 .iter()
@@ -377,7 +382,18 @@ mod tests {
             "services:\n  base:\n    image: my/base\n    build:\n      dockerfile_inline: FROM debian\n  app:\n    build:\n      dockerfile_inline: |\n        FROM --platform=x my/base\n  worker:\n    build:\n      dockerfile_inline: |\n        FROM --platform=x my/base\n",
         );
         let all: BTreeSet<String> = p.services.keys().cloned().collect();
-        let builds = ordered(&p, &all, &Overrides::default()).unwrap();
+        let sources: Sources = all
+            .iter()
+            .map(|name| {
+                let b = p.services[name].build.as_ref().unwrap();
+                let source = Source {
+                    context_is_dir: true,
+                    dockerfile: Ok(b.dockerfile_inline.clone()),
+                };
+                (name.clone(), source)
+            })
+            .collect();
+        let builds = ordered(&p, &all, &Overrides::default(), &sources).unwrap();
         let summary: Vec<String> = builds
             .iter()
             .map(|b| {
@@ -413,29 +429,34 @@ mod tests {
 
     #[test]
     fn sources_are_checked_before_sending() {
-        let dir = std::env::temp_dir().join(format!("rcompose-check-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("Dockerfile"), "FROM x AS base\n").unwrap();
         let p = project("services:\n  app:\n    build: .\n");
         let mut s = spec(&p, "app", &p.services["app"], &Overrides::default()).unwrap();
-        s.context = dir.clone();
-        assert_eq!(check_sources("app", &s), Ok(()));
+        let ok = Source {
+            context_is_dir: true,
+            dockerfile: Ok("FROM x AS base\n".into()),
+        };
+        assert_eq!(check_sources("app", &s, &ok), Ok(()));
         s.request.target = "nope".into();
-        let e = check_sources("app", &s).unwrap_err();
+        let e = check_sources("app", &s, &ok).unwrap_err();
         assert!(
             e.contains("`nope` is not a stage") && e.contains("base"),
             "{e}"
         );
-        s.dockerfile = DockerfileSource::Path("Other".into());
-        let e = check_sources("app", &s).unwrap_err();
+        let unreadable = Source {
+            context_is_dir: true,
+            dockerfile: Err("no such file".into()),
+        };
+        let e = check_sources("app", &s, &unreadable).unwrap_err();
         assert!(
             e.contains("cannot read the Dockerfile") && e.contains("no such file"),
             "{e}"
         );
-        s.context = dir.join("nothing");
-        let e = check_sources("app", &s).unwrap_err();
+        let no_folder = Source {
+            context_is_dir: false,
+            ..ok
+        };
+        let e = check_sources("app", &s, &no_folder).unwrap_err();
         assert!(e.contains("is not a folder"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,16 +1,14 @@
 //! `rcompose attach`: our stdin, stdout and stderr on a service's running container (a TTY
 //! container in raw mode), signals passed on (`--sig-proxy`), detaching on `--detach-keys`.
 
-use super::{Failure, connect, one_container, target};
-use crate::cli::{AttachArgs, Global};
-use crate::engine::{Engine, Interactive};
+use super::Context;
+use crate::cli::AttachArgs;
+use crate::engine::{Interactive, Resources, Watcher};
+use crate::error::Error;
 
-pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
-    let services = [args.service.clone()];
-    let target = target(global, &services)?;
-    let engine = connect().await?;
-    let all = engine.list_containers(Some(target.name()), true).await?;
-    let c = one_container(&all, &target, &args.service, args.index, true, false)?;
+pub async fn run(ctx: &Context, args: &AttachArgs) -> Result<(), Error> {
+    let (engine, c) = ctx.container(&args.service, args.index, true).await?;
+    let c = &c;
     let state = engine.inspect_container(&c.name).await?;
     let tty = state.tty && crate::term::stdin_is_tty();
     let keys = args.detach_keys.clone().unwrap_or_default();
@@ -20,21 +18,23 @@ pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
         &keys
     })
     .ok_or_else(|| {
-        Failure::Other(format!(
-            "invalid --detach-keys {keys:?}: expected keys such as `ctrl-p,ctrl-q` or `ctrl-x`"
-        ))
+        Error::invalid(
+            "--detach-keys",
+            &keys,
+            "expected keys such as `ctrl-p,ctrl-q` or `ctrl-x`",
+        )
     })?;
-    if global.dry_run {
+    if ctx.global.dry_run {
         return Ok(());
     }
     let session = engine
         .attach(&c.name, !args.no_stdin, false, &keys)
         .await
         .map_err(|e| {
-            Failure::Other(format!(
-                "service `{}`: attach to {}: {}",
-                args.service, c.name, e.message
-            ))
+            Error::engine(
+                format!("service `{}`: attach to {}", args.service, c.name),
+                e,
+            )
         })?;
     // --sig-proxy: our SIGINT, SIGTERM and SIGHUP go to the container (a TTY passes ^C itself)
     let proxy = async {
@@ -73,8 +73,8 @@ pub async fn run(global: &Global, args: &AttachArgs) -> Result<(), Failure> {
     }
     // detached (the container runs on) or it stopped: its exit code is ours
     let after = engine.inspect_container(&c.name).await?;
-    match after.status.as_str() {
-        "exited" | "dead" if after.exit_code != 0 => Err(Failure::Exit(after.exit_code as i32)),
+    match after.status {
+        s if s.is_stopped() && after.exit_code != 0 => Err(Error::Exit(after.exit_code as i32)),
         _ => Ok(()),
     }
 }

@@ -2,10 +2,10 @@
 
 use clap::CommandFactory;
 
-use super::Failure;
 use crate::cli::{Cli, CompletionArgs, Shell};
+use crate::error::Error;
 
-pub fn run(args: &CompletionArgs) -> Result<(), Failure> {
+pub fn run(args: &CompletionArgs) -> Result<(), Error> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     let shell = match args.shell {

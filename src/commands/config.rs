@@ -2,21 +2,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Failure, no_such_service, options, print, warn};
-use crate::cli::{ConfigArgs, ConfigFormat, Global};
+use super::{Context, print};
+use crate::cli::{ConfigArgs, ConfigFormat};
+use crate::error::Error;
 use crate::load::interpolate::Variable;
 use crate::model::Project;
 use crate::render::{JsonStyle, json};
 
-pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
-    let mut opts = options(global, &args.services)?;
+pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
+    let mut opts = ctx.options(&args.services)?;
     // listing the variables must work while some are still missing
     opts.interpolate = !args.no_interpolate && !args.variables;
     opts.normalize = !args.no_normalize;
     opts.resolve_paths = !args.no_path_resolution;
     opts.consistency = !args.no_consistency;
     let loaded = crate::load::load(&opts)?;
-    warn(&loaded);
+    super::context::warn(&loaded);
     let mut project = loaded.project;
     if !args.services.is_empty() {
         select_services(&mut project, &args.services)?;
@@ -83,7 +84,7 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display()))),
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e)),
         None => print(&text),
     }
 }
@@ -92,20 +93,17 @@ pub fn run(global: &Global, args: &ConfigArgs) -> Result<(), Failure> {
 fn variables(vars: &BTreeMap<String, Variable>, format: Option<ConfigFormat>) -> String {
     match format {
         None => {
-            let mut rows = vec![
-                ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"]
-                    .map(String::from)
-                    .to_vec(),
-            ];
-            rows.extend(vars.values().map(|v| {
+            let titles = ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"];
+            let rows = vars.values().map(|v| {
+                let required = v.required.to_string();
                 vec![
                     v.name.clone(),
-                    v.required.to_string(),
+                    required,
                     v.default.clone(),
                     v.presence.clone(),
                 ]
-            }));
-            crate::render::table(&rows, 20)
+            });
+            crate::render::titled(&titles, rows, 20)
         }
         Some(ConfigFormat::Json) => {
             let v = serde_json::to_value(vars).expect("variables serialize");
@@ -147,12 +145,12 @@ fn render_project(project: &Project, format: ConfigFormat) -> String {
 }
 
 /// Keeps the named services and what they depend on.
-fn select_services(project: &mut Project, names: &[String]) -> Result<(), Failure> {
+fn select_services(project: &mut Project, names: &[String]) -> Result<(), Error> {
     let mut keep: BTreeSet<String> = BTreeSet::new();
     let mut todo: Vec<String> = names.to_vec();
     while let Some(n) = todo.pop() {
         let Some(svc) = project.services.get(&n) else {
-            return Err(no_such_service(project, &n));
+            return Err(crate::load::no_such_service(project, &n).into());
         };
         if keep.insert(n.clone()) {
             todo.extend(

@@ -8,9 +8,10 @@ use std::path::{Component, Path, PathBuf};
 
 use futures_util::StreamExt;
 
-use super::{Failure, Target, connect, one_container, target};
-use crate::cli::{CpArgs, Global};
-use crate::engine::{ContainerInfo, Engine, Interactive, PathStat};
+use super::{Context, Target, one_container};
+use crate::cli::CpArgs;
+use crate::engine::{ContainerInfo, Interactive, Inventory, PathStat};
+use crate::error::Error;
 
 /// `SERVICE:PATH` → (service, path); a local path (absolute, relative with `./`, or without a
 /// colon before its first slash) → `None`.
@@ -42,26 +43,26 @@ fn parent_of(path: &str) -> String {
     }
 }
 
-pub async fn run(global: &Global, args: &CpArgs) -> Result<(), Failure> {
+pub async fn run(ctx: &Context, args: &CpArgs) -> Result<(), Error> {
     let from = split_service(&args.source);
     let to = split_service(&args.destination);
     let service = match (from, to) {
         (Some(_), Some(_)) => {
-            return Err(Failure::Other(
-                "copying between services is not supported: copy to a local path, then on".into(),
+            return Err(Error::msg(
+                "copying between services is not supported: copy to a local path, then on",
             ));
         }
         (None, None) => {
-            return Err(Failure::Other(
-                "one of the paths must be SERVICE:PATH (`rcompose cp web:/etc/hosts .`)".into(),
+            return Err(Error::msg(
+                "one of the paths must be SERVICE:PATH (`rcompose cp web:/etc/hosts .`)",
             ));
         }
         (Some((s, _)), None) | (None, Some((s, _))) => s.to_string(),
     };
-    let target = target(global, std::slice::from_ref(&service))?;
-    let engine = connect().await?;
+    let target = ctx.target(std::slice::from_ref(&service))?;
+    let engine = ctx.engine().await?;
     let all = engine.list_containers(Some(target.name()), true).await?;
-    if global.dry_run {
+    if ctx.global.dry_run {
         return Ok(());
     }
     match (from, to) {
@@ -87,7 +88,7 @@ fn targets<'a>(
     target: &Target,
     service: &str,
     args: &CpArgs,
-) -> Result<Vec<&'a ContainerInfo>, Failure> {
+) -> Result<Vec<&'a ContainerInfo>, Error> {
     if args.index.is_some() {
         return Ok(vec![one_container(
             all, target, service, args.index, false, args.all,
@@ -101,8 +102,8 @@ fn targets<'a>(
         .collect())
 }
 
-fn missing(service: &str, c: &ContainerInfo, path: &str) -> Failure {
-    Failure::Other(format!(
+fn missing(service: &str, c: &ContainerInfo, path: &str) -> Error {
+    Error::msg(format!(
         "service `{service}`: no such file or folder in container {}: {path}",
         c.name
     ))
@@ -112,7 +113,7 @@ async fn stat(
     engine: &crate::engine::Docker,
     c: &ContainerInfo,
     path: &str,
-) -> Result<Option<PathStat>, Failure> {
+) -> Result<Option<PathStat>, Error> {
     Ok(engine.path_stat(&c.name, path).await?)
 }
 
@@ -124,7 +125,7 @@ async fn copy_out(
     src: &str,
     dest: &str,
     args: &CpArgs,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let st = stat(engine, c, src)
         .await?
         .ok_or_else(|| missing(service, c, src))?;
@@ -146,12 +147,8 @@ async fn copy_out(
     let mut tar = Vec::new();
     let mut stream = engine.download(&c.name, &real);
     while let Some(chunk) = stream.next().await {
-        tar.extend_from_slice(&chunk.map_err(|e| {
-            Failure::Other(format!(
-                "service `{service}`: copy {src} from {}: {}",
-                c.name, e.message
-            ))
-        })?);
+        let doing = || format!("service `{service}`: copy {src} from {}", c.name);
+        tar.extend_from_slice(&chunk.map_err(|e| Error::engine(doing(), e))?);
     }
     if dest == "-" {
         return super::print_bytes(&tar);
@@ -160,10 +157,10 @@ async fn copy_out(
     let (into, top) = if dest_path.is_dir() {
         (dest_path.clone(), name)
     } else if dest.ends_with('/') {
-        return Err(Failure::Other(format!("no such local folder: {dest}")));
+        return Err(Error::msg(format!("no such local folder: {dest}")));
     } else {
         if is_dir && dest_path.exists() {
-            return Err(Failure::Other(format!(
+            return Err(Error::msg(format!(
                 "cannot copy the folder {src} onto the file {dest}"
             )));
         }
@@ -173,7 +170,7 @@ async fn copy_out(
             .unwrap_or(Path::new("."))
             .to_path_buf();
         if !parent.is_dir() {
-            return Err(Failure::Other(format!(
+            return Err(Error::msg(format!(
                 "no such local folder: {}",
                 parent.display()
             )));
@@ -181,7 +178,7 @@ async fn copy_out(
         (parent, base_name(dest))
     };
     // as `docker cp`: what is copied out belongs to whoever copies it, `-a` or not
-    extract(&tar, &into, &top).map_err(|e| Failure::Other(format!("copy {src} to {dest}: {e}")))
+    extract(&tar, &into, &top).map_err(|e| Error::msg(format!("copy {src} to {dest}: {e}")))
 }
 
 /// Unpacks `tar` into `into`, its top-level name replaced by `top`; refuses paths leaving it.
@@ -225,12 +222,12 @@ enum Local {
     Path { is_dir: bool },
 }
 
-fn local_source(src: &str, args: &CpArgs) -> Result<Local, Failure> {
+fn local_source(src: &str, args: &CpArgs) -> Result<Local, Error> {
     if src == "-" {
         let mut tar = Vec::new();
         std::io::stdin()
             .read_to_end(&mut tar)
-            .map_err(|e| Failure::Other(format!("cannot read the tar on stdin: {e}")))?;
+            .map_err(|e| Error::io("cannot read the tar on stdin", e))?;
         return Ok(Local::Tar(tar));
     }
     let path = Path::new(src);
@@ -239,7 +236,7 @@ fn local_source(src: &str, args: &CpArgs) -> Result<Local, Failure> {
     } else {
         std::fs::symlink_metadata(path)
     }
-    .map_err(|_| Failure::Other(format!("no such local file or folder: {src}")))?;
+    .map_err(|_| Error::msg(format!("no such local file or folder: {src}")))?;
     Ok(Local::Path {
         is_dir: meta.is_dir(),
     })
@@ -269,7 +266,7 @@ async fn copy_in(
     local: &Local,
     dest: &str,
     args: &CpArgs,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let st = stat(engine, c, dest).await?;
     let is_dir = match local {
         Local::Tar(_) => None,
@@ -279,14 +276,14 @@ async fn copy_in(
         // a tar stream is unpacked into a folder as it is
         (Some(s), None) if s.is_dir => (dest.to_string(), String::new()),
         (_, None) => {
-            return Err(Failure::Other(format!(
+            return Err(Error::msg(format!(
                 "service `{service}`: {dest} is not a folder in container {}: a tar stream unpacks into a folder",
                 c.name
             )));
         }
         (Some(s), Some(_)) if s.is_dir => (dest.to_string(), base_name(&args.source)),
         (Some(_), Some(true)) => {
-            return Err(Failure::Other(format!(
+            return Err(Error::msg(format!(
                 "service `{service}`: cannot copy the folder {} onto the file {dest} in container {}",
                 args.source, c.name
             )));
@@ -295,7 +292,7 @@ async fn copy_in(
         (None, Some(_)) => {
             let parent = parent_of(dest);
             if dest.ends_with('/') || !stat(engine, c, &parent).await?.is_some_and(|p| p.is_dir) {
-                return Err(Failure::Other(format!(
+                return Err(Error::msg(format!(
                     "service `{service}`: no such folder in container {}: {}",
                     c.name,
                     if dest.ends_with('/') { dest } else { &parent }
@@ -307,16 +304,17 @@ async fn copy_in(
     let tar = match local {
         Local::Tar(tar) => tar.clone(),
         Local::Path { .. } => pack(Path::new(&args.source), &top, args.follow_link)
-            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", args.source)))?,
+            .map_err(|e| Error::io(format!("cannot read {}", args.source), e))?,
     };
     engine
         .upload_archive(&c.name, &folder, tar, args.archive)
         .await
         .map_err(|e| {
-            Failure::Other(format!(
-                "service `{service}`: copy {} to {}:{dest}: {}",
-                args.source, c.name, e.message
-            ))
+            let doing = format!(
+                "service `{service}`: copy {} to {}:{dest}",
+                args.source, c.name
+            );
+            Error::engine(doing, e)
         })
 }
 

@@ -1,19 +1,21 @@
 //! `rcompose create`: creates the services' networks, volumes and containers without starting them.
 
-use super::{Failure, up};
-use crate::cli::{CreateArgs, Global};
+use super::{Context, context};
+use crate::cli::CreateArgs;
+use crate::error::Error;
 use crate::plan::{Recreate, UpOptions};
 
-pub async fn run(global: &Global, args: &CreateArgs) -> Result<(), Failure> {
+pub async fn run(ctx: &Context, args: &CreateArgs) -> Result<(), Error> {
     let opts = UpOptions {
         services: args.services.clone(),
         recreate: Recreate::from_flags(args.force_recreate, args.no_recreate),
         remove_orphans: args.remove_orphans,
-        scale: up::parse_scale(&args.scale)?,
+        scale: context::parse_scale(&args.scale)?,
         no_start: true,
         ..Default::default()
     };
-    let images = up::Images::from_flags(args.pull, args.quiet_pull, args.build, args.no_build);
-    up::converge(global, opts, images).await?;
+    let images = context::images(args.pull, args.quiet_pull, args.build, args.no_build);
+    let project = ctx.load(&opts.services)?;
+    ctx.compose().await?.up(&project, &opts, &images).await?;
     Ok(())
 }

@@ -3,9 +3,10 @@
 
 use futures_util::StreamExt;
 
-use super::{Failure, connect, target};
-use crate::cli::{EventsArgs, Global};
+use super::Context;
+use crate::cli::EventsArgs;
 use crate::engine::{EngineEvent, Interactive};
+use crate::error::Error;
 
 /// The time of an event as Compose prints it: `2006-01-02 15:04:05.000000` (UTC).
 fn text_time(nanos: i64) -> String {
@@ -64,13 +65,13 @@ pub fn render(e: &EngineEvent, json: bool) -> String {
     }
 }
 
-pub async fn run(global: &Global, args: &EventsArgs) -> Result<(), Failure> {
-    let target = target(global, &args.services)?;
-    let engine = connect().await?;
+pub async fn run(ctx: &Context, args: &EventsArgs) -> Result<(), Error> {
+    let target = ctx.target(&args.services)?;
+    let engine = ctx.engine().await?;
     let now = crate::clock::now_secs();
-    let time = |t: &Option<String>| -> Result<Option<String>, Failure> {
+    let time = |t: &Option<String>| -> Result<Option<String>, Error> {
         t.as_deref()
-            .map(|s| super::logs::parse_time(s, now).map(|v| v.to_string()))
+            .map(|s| super::context::parse_time(s, now).map(|v| v.to_string()))
             .transpose()
     };
     let mut events = engine.all_events(target.name(), time(&args.since)?, time(&args.until)?);

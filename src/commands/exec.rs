@@ -1,22 +1,20 @@
 //! `rcompose exec`: runs a command in a service's running container, with a TTY when stdin is a
 //! terminal (raw mode, size and resizes forwarded), stdin piped otherwise; its exit code is ours.
 
-use super::{Failure, connect, one_container, target};
-use crate::cli::{ExecArgs, Global};
-use crate::engine::{Engine, ExecRequest, Interactive};
+use super::Context;
+use crate::cli::ExecArgs;
+use crate::engine::{ExecRequest, Interactive};
+use crate::error::Error;
 
-pub async fn run(global: &Global, args: &ExecArgs) -> Result<(), Failure> {
-    let services = [args.service.clone()];
-    let target = target(global, &services)?;
-    let engine = connect().await?;
-    let all = engine.list_containers(Some(target.name()), true).await?;
-    let c = one_container(&all, &target, &args.service, args.index, true, false)?;
+pub async fn run(ctx: &Context, args: &ExecArgs) -> Result<(), Error> {
+    let (engine, c) = ctx.container(&args.service, args.index, true).await?;
+    let c = &c;
     let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
     let mut env = args.env.clone();
     // `-e KEY` takes KEY from our environment, as in Compose
     for e in env.iter_mut() {
         if !e.contains('=')
-            && let Ok(v) = std::env::var(&*e)
+            && let Some(v) = ctx.env.get(e)
         {
             *e = format!("{e}={v}");
         }
@@ -31,12 +29,9 @@ pub async fn run(global: &Global, args: &ExecArgs) -> Result<(), Failure> {
         stdin: !args.detach,
     };
     let what = |e: crate::engine::EngineError| {
-        Failure::Other(format!(
-            "service `{}`: exec in {}: {}",
-            args.service, c.name, e.message
-        ))
+        Error::engine(format!("service `{}`: exec in {}", args.service, c.name), e)
     };
-    if global.dry_run {
+    if ctx.global.dry_run {
         return Ok(());
     }
     let id = engine.create_exec(&c.name, request).await.map_err(what)?;
@@ -60,6 +55,6 @@ pub async fn run(global: &Global, args: &ExecArgs) -> Result<(), Failure> {
     let code = crate::engine::exit_code(&engine, &id).await.map_err(what)?;
     match code {
         0 => Ok(()),
-        n => Err(Failure::Exit(n as i32)),
+        n => Err(Error::Exit(n as i32)),
     }
 }

@@ -2,13 +2,15 @@
 
 use futures_util::future::try_join_all;
 
-use super::{Failure, connect, print, select, target};
-use crate::cli::{Global, ImagesArgs, ListFormat};
-use crate::engine::Engine;
+use super::{Context, print};
+use crate::cli::{ImagesArgs, ListFormat};
+use crate::compose::select;
+use crate::engine::Inventory;
+use crate::error::Error;
 
-pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
-    let target = target(global, &args.services)?;
-    let engine = connect().await?;
+pub async fn run(ctx: &Context, args: &ImagesArgs) -> Result<(), Error> {
+    let target = ctx.target(&args.services)?;
+    let engine = ctx.engine().await?;
     let all = engine.list_containers(Some(target.name()), true).await?;
     let mut containers = select(&all, &args.services);
     containers.sort_by(|a, b| a.name.cmp(&b.name));
@@ -19,17 +21,6 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
         .zip(infos)
         .filter_map(|(c, i)| Some((c, i?)))
         .collect();
-    let repo_tag = |c: &crate::engine::ContainerInfo| -> (String, String) {
-        let image = &c.image;
-        let slash = image.rfind('/').map_or(0, |i| i + 1);
-        match image[slash..].rfind(':') {
-            Some(i) => (
-                image[..slash + i].to_string(),
-                image[slash + i + 1..].to_string(),
-            ),
-            None => (image.clone(), "latest".to_string()),
-        }
-    };
     let text = if args.quiet {
         let mut ids: Vec<String> = rows
             .iter()
@@ -43,7 +34,7 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
                 let list: Vec<serde_json::Value> = rows
                     .iter()
                     .map(|(c, i)| {
-                        let (repo, tag) = repo_tag(c);
+                        let (repo, tag) = repo_tag(&c.image);
                         serde_json::json!({
                             "ID": i.id,
                             "ContainerName": c.name,
@@ -58,21 +49,18 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
                 serde_json::to_string(&list).expect("json") + "\n"
             }
             ListFormat::Table => {
-                let mut t = vec![
-                    [
-                        "CONTAINER",
-                        "REPOSITORY",
-                        "TAG",
-                        "PLATFORM",
-                        "IMAGE ID",
-                        "SIZE",
-                        "CREATED",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
+                let titles = [
+                    "CONTAINER",
+                    "REPOSITORY",
+                    "TAG",
+                    "PLATFORM",
+                    "IMAGE ID",
+                    "SIZE",
+                    "CREATED",
                 ];
-                for (c, i) in &rows {
-                    let (repo, tag) = repo_tag(c);
+                let now = crate::clock::now_secs();
+                let table = rows.iter().map(|(c, i)| {
+                    let (repo, tag) = repo_tag(&c.image);
                     // the reference's CREATED is the last tag (pull, build, tag) time
                     let when = if i.last_tagged.is_empty() {
                         &i.created
@@ -80,37 +68,29 @@ pub async fn run(global: &Global, args: &ImagesArgs) -> Result<(), Failure> {
                         &i.last_tagged
                     };
                     let created = crate::clock::rfc3339_seconds(when).unwrap_or(0);
-                    t.push(vec![
-                        c.name.clone(),
-                        repo,
-                        tag,
-                        i.platform.clone(),
+                    let id =
                         i.id.trim_start_matches("sha256:")
                             .chars()
                             .take(12)
-                            .collect(),
-                        crate::render::size(i.size.max(0) as u64, false),
-                        super::ps::ago(created),
-                    ]);
-                }
-                crate::render::table(&t, 20)
+                            .collect();
+                    let size = crate::render::size(i.size.max(0) as u64, false);
+                    let ago = crate::render::ago(created, now);
+                    vec![c.name.clone(), repo, tag, i.platform.clone(), id, size, ago]
+                });
+                crate::render::titled(&titles, table, 20)
             }
         }
     };
     print(&text)
 }
 
-#[cfg(test)]
-mod tests {
-    fn human_size(n: i64) -> String {
-        crate::render::size(n as u64, false)
-    }
-
-    #[test]
-    fn sizes_read_like_the_docker_cli() {
-        assert_eq!(human_size(1984230), "1.98MB");
-        assert_eq!(human_size(138_000_000), "138MB");
-        assert_eq!(human_size(512), "512B");
-        assert_eq!(human_size(12_345), "12.3kB");
-    }
+/// The repository and tag of an image reference (`latest` when it names none).
+fn repo_tag(image: &str) -> (String, String) {
+    let (path, name) = image.rsplit_once('/').unwrap_or(("", image));
+    let (name, tag) = name.rsplit_once(':').unwrap_or((name, "latest"));
+    let repo = match path {
+        "" => name.to_string(),
+        p => format!("{p}/{name}"),
+    };
+    (repo, tag.to_string())
 }

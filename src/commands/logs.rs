@@ -8,32 +8,13 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{Failure, color, connect, select, target};
-use crate::cli::{Global, LogsArgs};
-use crate::engine::{ContainerInfo, Engine, LogOptions};
+use super::Context;
+use super::context::parse_time;
+use crate::cli::LogsArgs;
+use crate::compose::select;
+use crate::engine::{Action, ContainerInfo, Inventory, LogOptions, Status, Watcher};
+use crate::error::Error;
 use crate::progress::logs::LogPrinter;
-
-/// A time for `--since` / `--until`: RFC 3339, a Unix timestamp, or a duration before now
-/// (`42m`, `1h30m`); as Unix seconds.
-pub fn parse_time(text: &str, now: i64) -> Result<i64, Failure> {
-    let t = text.trim();
-    if let Ok(secs) = t.parse::<f64>() {
-        return Ok(secs as i64);
-    }
-    if let Some(secs) = crate::clock::rfc3339_seconds(t) {
-        return Ok(secs);
-    }
-    if let Some(d) = crate::model::Duration::parse(t) {
-        return Ok(now - d.0 / 1_000_000_000);
-    }
-    // a date alone
-    if let Some(secs) = crate::clock::rfc3339_seconds(&format!("{t}T00:00:00Z")) {
-        return Ok(secs);
-    }
-    Err(Failure::Other(format!(
-        "invalid time {text:?}: expected RFC 3339 (2013-01-02T13:23:37Z), a Unix timestamp, or a duration such as 42m"
-    )))
-}
 
 /// One line of a container: its time (the engine's prefix), and the line without it.
 fn split_timestamp(line: &[u8]) -> (i128, &[u8], &[u8]) {
@@ -52,14 +33,14 @@ pub fn chosen<'a>(
     all: &'a [ContainerInfo],
     services: &[String],
     index: Option<u32>,
-) -> Result<Vec<&'a ContainerInfo>, Failure> {
+) -> Result<Vec<&'a ContainerInfo>, Error> {
     let picked: Vec<&ContainerInfo> = select(all, services)
         .into_iter()
         .filter(|c| !c.is_oneoff())
         .filter(|c| index.is_none_or(|i| c.number() == i))
         .collect();
     if let (Some(i), true) = (index, picked.is_empty()) {
-        return Err(Failure::Other(format!(
+        return Err(Error::msg(format!(
             "no container with index {i} for {}",
             if services.is_empty() {
                 "the project".to_string()
@@ -78,9 +59,9 @@ pub fn short_name(project: &str, name: &str) -> String {
         .to_string()
 }
 
-pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
-    let target = target(global, &args.services)?;
-    let engine = connect().await?;
+pub async fn run(ctx: &Context, args: &LogsArgs) -> Result<(), Error> {
+    let target = ctx.target(&args.services)?;
+    let engine = ctx.engine().await?;
     let now = crate::clock::now_secs();
     let since = args
         .since
@@ -96,9 +77,11 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
         "all" | "-1" | "" => None,
         n if n.parse::<u64>().is_ok() => Some(n.to_string()),
         n => {
-            return Err(Failure::Other(format!(
-                "invalid --tail {n:?}: expected a number of lines or `all`"
-            )));
+            return Err(Error::invalid(
+                "--tail",
+                n,
+                "expected a number of lines or `all`",
+            ));
         }
     };
     // events first, so that no start between the listing and the subscription is missed
@@ -106,7 +89,7 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
     let all = engine.list_containers(Some(target.name()), true).await?;
     let containers = chosen(&all, &args.services, args.index)?;
     let printer = Arc::new(LogPrinter::new(
-        color(global, true) && !args.no_color,
+        ctx.color(true) && !args.no_color,
         !args.no_log_prefix,
     ));
     let project = target.name().to_string();
@@ -216,7 +199,7 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
     };
     let mut events = events.expect("subscribed when following");
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| Failure::Other(format!("cannot handle Ctrl-C: {e}")))?;
+        .map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
     loop {
         // everything stopped: done, unless a start follows at once (`restart` stops, then
         // starts: the engine's gap between the two is milliseconds)
@@ -234,7 +217,7 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
             Some((name, last)) = rx.recv() => {
                 last_seen.insert(name.clone(), last);
                 // a restart's `start` may have come before this stream's end
-                let again = engine.inspect_container(&name).await.is_ok_and(|s| s.status == "running");
+                let again = engine.inspect_container(&name).await.is_ok_and(|s| s.status == Status::Running);
                 if again {
                     let i = index.get(&name).copied().unwrap_or(0);
                     follow(name.clone(), i, Some((last / 1_000_000_000) as i64), None, last);
@@ -244,7 +227,7 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
             }
             Some(Ok(e)) = events.next() => {
                 let oneoff = e.name.contains("-run-");
-                if e.action == "start" && !oneoff && wanted(&e) && following.get(&e.name) != Some(&true) {
+                if e.action == Action::Start && !oneoff && wanted(&e) && following.get(&e.name) != Some(&true) {
                     let after = last_seen.get(&e.name).copied().unwrap_or(i128::MIN);
                     let from = (after > i128::MIN).then_some((after / 1_000_000_000) as i64);
                     let n = index.len();
@@ -253,7 +236,7 @@ pub async fn run(global: &Global, args: &LogsArgs) -> Result<(), Failure> {
                     follow(e.name.clone(), i, from, None, after);
                 }
             }
-            _ = interrupt.recv() => return Err(Failure::Exit(130)),
+            _ = interrupt.recv() => return Err(Error::Exit(130)),
         }
     }
 }

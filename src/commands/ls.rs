@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use super::{Failure, connect, print};
-use crate::cli::{Global, ListFormat, LsArgs};
-use crate::engine::Engine;
+use super::{Context, print};
+use crate::cli::{ListFormat, LsArgs};
+use crate::engine::Inventory;
+use crate::error::Error;
 use crate::names::labels;
 
-pub async fn run(_global: &Global, args: &LsArgs) -> Result<(), Failure> {
-    let engine = connect().await?;
+pub async fn run(ctx: &Context, args: &LsArgs) -> Result<(), Error> {
+    let engine = ctx.engine().await?;
     let containers = engine.list_containers(None, true).await?;
     // project → (state → count, config files)
     let mut projects: BTreeMap<String, (BTreeMap<String, usize>, String)> = BTreeMap::new();
@@ -16,7 +17,7 @@ pub async fn run(_global: &Global, args: &LsArgs) -> Result<(), Failure> {
         let p = projects
             .entry(c.label(labels::PROJECT).to_string())
             .or_default();
-        *p.0.entry(c.state.clone()).or_default() += 1;
+        *p.0.entry(c.state.to_string()).or_default() += 1;
         if p.1.is_empty() {
             p.1 = c.label(labels::CONFIG_FILES).to_string();
         }
@@ -26,7 +27,7 @@ pub async fn run(_global: &Global, args: &LsArgs) -> Result<(), Failure> {
         Some(f) => match f.split_once('=') {
             Some(("name", v)) => Some(v.to_string()),
             _ => {
-                return Err(Failure::Other(format!(
+                return Err(Error::msg(format!(
                     "invalid filter `{f}`: only name=<project> is supported"
                 )));
             }
@@ -57,13 +58,9 @@ pub async fn run(_global: &Global, args: &LsArgs) -> Result<(), Failure> {
                 serde_json::to_string(&list).expect("json") + "\n"
             }
             ListFormat::Table => {
-                let mut t = vec![
-                    ["NAME", "STATUS", "CONFIG FILES"]
-                        .map(String::from)
-                        .to_vec(),
-                ];
-                t.extend(rows.into_iter().map(|(n, s, f)| vec![n, s, f]));
-                crate::render::table(&t, 20)
+                let titles = ["NAME", "STATUS", "CONFIG FILES"];
+                let rows = rows.into_iter().map(|(n, s, f)| vec![n, s, f]);
+                crate::render::titled(&titles, rows, 20)
             }
         }
     };

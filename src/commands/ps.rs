@@ -2,20 +2,23 @@
 
 use std::collections::BTreeSet;
 
-use super::{Failure, connect, print, select, target};
-use crate::cli::{Global, ListFormat, PsArgs};
-use crate::engine::{ContainerInfo, Engine};
+use super::{Context, print};
+use crate::cli::{ListFormat, PsArgs};
+use crate::compose::select;
+use crate::engine::Status;
+use crate::engine::{ContainerInfo, Inventory};
+use crate::error::Error;
 
-pub async fn run(global: &Global, args: &PsArgs) -> Result<(), Failure> {
-    let target = target(global, &args.services)?;
-    let engine = connect().await?;
+pub async fn run(ctx: &Context, args: &PsArgs) -> Result<(), Error> {
+    let target = ctx.target(&args.services)?;
+    let engine = ctx.engine().await?;
     let all = engine.list_containers(Some(target.name()), true).await?;
     let mut statuses: Vec<String> = args.status.clone();
     if let Some(f) = &args.filter {
         match f.split_once('=') {
             Some(("status", v)) => statuses.push(v.to_string()),
             _ => {
-                return Err(Failure::Other(format!(
+                return Err(Error::msg(format!(
                     "invalid filter `{f}`: only status=<state> is supported"
                 )));
             }
@@ -25,11 +28,13 @@ pub async fn run(global: &Global, args: &PsArgs) -> Result<(), Failure> {
         .into_iter()
         .filter(|c| {
             if !statuses.is_empty() {
-                return statuses.contains(&c.state);
+                return statuses.iter().any(|s| *s == c.state.as_str());
             }
             args.all
-                || (c.is_running() || c.state == "paused" || c.state == "restarting")
-                    && !c.is_oneoff()
+                || matches!(
+                    c.state,
+                    Status::Running | Status::Paused | Status::Restarting
+                ) && !c.is_oneoff()
         })
         .collect();
     shown.sort_by(|a, b| a.name.cmp(&b.name));
@@ -85,51 +90,27 @@ fn ports(c: &ContainerInfo) -> String {
     out.join(", ")
 }
 
-/// `3 seconds ago`, as the Docker CLI words it.
-pub fn ago(created: i64) -> String {
-    let now = crate::clock::now_secs();
-    let s = (now - created).max(0);
-    let (n, unit) = match s {
-        0 => return "Less than a second ago".into(),
-        1..60 => (s, "second"),
-        60..3600 => (s / 60, "minute"),
-        3600..86400 => (s / 3600, "hour"),
-        86400..604800 => (s / 86400, "day"),
-        604800..2629800 => (s / 604800, "week"),
-        2629800..31557600 => (s / 2629800, "month"),
-        _ => (s / 31557600, "year"),
-    };
-    match (n, unit) {
-        (1, "hour") => "About an hour ago".into(),
-        (1, "minute") => "About a minute ago".into(),
-        (1, u) => format!("1 {u} ago"),
-        (n, u) => format!("{n} {u}s ago"),
-    }
-}
-
 fn table(shown: &[&ContainerInfo], no_trunc: bool) -> String {
-    let mut rows = vec![
-        [
-            "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
-        ]
-        .map(String::from)
-        .to_vec(),
+    let now = crate::clock::now_secs();
+    let titles = [
+        "NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS",
     ];
-    rows.extend(shown.iter().map(|c| {
+    let rows = shown.iter().map(|c| {
         vec![
             c.name.clone(),
             c.image.clone(),
             command(c, no_trunc),
             c.service().to_string(),
-            ago(c.created),
+            crate::render::ago(c.created, now),
             c.status.clone(),
             ports(c),
         ]
-    }));
-    crate::render::table(&rows, 10)
+    });
+    crate::render::titled(&titles, rows, 10)
 }
 
 fn json_line(c: &ContainerInfo) -> String {
+    let now = crate::clock::now_secs();
     let created = time_utc(c.created);
     let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let networks: Vec<&str> = c.networks.keys().map(String::as_str).collect();
@@ -150,7 +131,7 @@ fn json_line(c: &ContainerInfo) -> String {
         "Ports": ports(c),
         "Project": c.label(crate::names::labels::PROJECT),
         "Publishers": c.ports,
-        "RunningFor": ago(c.created),
+        "RunningFor": crate::render::ago(c.created, now),
         "Service": c.service(),
         "Size": "0B",
         "State": c.state,

@@ -5,41 +5,30 @@
 
 use std::io::Read;
 
-use super::{Failure, connect, execute, load_project, progress};
-use crate::cli::{Global, RunArgs};
-use crate::engine::{Engine, Interactive};
+use super::{Context, context};
+use crate::cli::RunArgs;
+use crate::engine::{Interactive, Resources, Watcher};
+use crate::error::Error;
 use crate::model::{Port, Project, Service, ServiceVolume};
-use crate::observe::observe;
-use crate::plan::{self, OneOff, UpOptions};
+use crate::plan::OneOff;
 
 /// 64 random hex characters from the kernel.
-fn slug() -> Result<String, Failure> {
+fn slug() -> Result<String, Error> {
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Failure::Other(format!("cannot read /dev/urandom: {e}")))?;
+        .map_err(|e| Error::io("cannot read /dev/urandom", e))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// `KEY=VAL`, or `KEY` taken from our environment (left out when unset).
-fn env_pair(item: &str) -> Option<(String, Option<String>)> {
-    match item.split_once('=') {
-        Some((k, v)) => Some((k.to_string(), Some(v.to_string()))),
-        None => std::env::var(item)
-            .ok()
-            .map(|v| (item.to_string(), Some(v))),
-    }
-}
-
 /// The service as `run`'s flags change it.
-pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, Failure> {
+fn adjust(ctx: &Context, project: &Project, args: &RunArgs, tty: bool) -> Result<Service, Error> {
     let mut svc = project.services[&args.service].clone();
     if !args.command.is_empty() {
         svc.command = Some(args.command.clone());
     }
     if let Some(e) = &args.entrypoint {
-        let words = shell_words::split(e)
-            .map_err(|err| Failure::Other(format!("invalid --entrypoint {e:?}: {err}")))?;
+        let words = shell_words::split(e).map_err(|err| Error::invalid("--entrypoint", e, err))?;
         svc.entrypoint = Some(words);
         if args.command.is_empty() {
             // a new entrypoint does not take the service's command, as in Compose
@@ -48,17 +37,15 @@ pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, F
     }
     for file in &args.env_from_file {
         let text = std::fs::read_to_string(file)
-            .map_err(|e| Failure::Other(format!("cannot read --env-from-file {file}: {e}")))?;
-        let vars = crate::load::dotenv::parse(&text, &|k| std::env::var(k).ok())
-            .map_err(|(line, msg)| Failure::Other(format!("{file}:{line}: {msg}")))?;
+            .map_err(|e| Error::io(format!("cannot read --env-from-file {file}"), e))?;
+        let vars = crate::load::dotenv::parse(&text, &|k| ctx.env.get(k).map(str::to_string))
+            .map_err(|(line, msg)| Error::msg(format!("{file}:{line}: {msg}")))?;
         for (k, v) in vars {
             svc.environment.insert(k, Some(v));
         }
     }
-    for item in &args.env {
-        if let Some((k, v)) = env_pair(item) {
-            svc.environment.insert(k, v);
-        }
+    for (k, v) in ctx.pairs(&args.env) {
+        svc.environment.insert(k, Some(v));
     }
     for item in &args.labels {
         let (k, v) = item.split_once('=').unwrap_or((item, ""));
@@ -73,23 +60,23 @@ pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, F
     if !args.service_ports {
         svc.ports.clear();
     }
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = crate::settings::current_dir().unwrap_or_default();
     for spec in &args.publish {
         let ports = crate::load::canonical::parse_ports(spec)
-            .map_err(|e| Failure::Other(format!("invalid --publish {spec:?}: {e}")))?;
+            .map_err(|e| Error::invalid("--publish", spec, e))?;
         for p in ports {
             let json = p.to_node(&Default::default()).to_json();
-            let port: Port = serde_json::from_value(json)
-                .map_err(|e| Failure::Other(format!("invalid --publish {spec:?}: {e}")))?;
+            let port: Port =
+                serde_json::from_value(json).map_err(|e| Error::invalid("--publish", spec, e))?;
             svc.ports.push(port);
         }
     }
     for spec in &args.volumes {
         let v = crate::load::canonical::parse_volume(spec)
-            .map_err(|e| Failure::Other(format!("invalid --volume {spec:?}: {e}")))?;
+            .map_err(|e| Error::invalid("--volume", spec, e))?;
         let json = v.to_node(&Default::default()).to_json();
-        let mut vol: ServiceVolume = serde_json::from_value(json)
-            .map_err(|e| Failure::Other(format!("invalid --volume {spec:?}: {e}")))?;
+        let mut vol: ServiceVolume =
+            serde_json::from_value(json).map_err(|e| Error::invalid("--volume", spec, e))?;
         if vol.kind == crate::model::VolumeKind::Bind && !vol.source.starts_with('/') {
             vol.source = cwd.join(&vol.source).to_string_lossy().into_owned();
         }
@@ -107,88 +94,43 @@ pub fn adjust(project: &Project, args: &RunArgs, tty: bool) -> Result<Service, F
     Ok(svc)
 }
 
-pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
-    let project = load_project(global, std::slice::from_ref(&args.service))?;
+pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
+    let project = ctx.load(std::slice::from_ref(&args.service))?;
     let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
-    let svc = adjust(&project, args, tty)?;
-    let engine = connect().await?;
-    let progress = progress(global);
-    let mut observed = observe(&engine, &project.name, Some(&project)).await?;
-
-    // images of the service and of what it depends on
-    let scope =
-        plan::services_in_scope(&project, std::slice::from_ref(&args.service), args.no_deps);
-    let mut images = super::up::Images::from_flags(args.pull, args.quiet_pull, args.build, false);
-    images.quiet_build = args.quiet_build;
-    super::up::prepare_images(
-        global.dry_run,
-        &engine,
-        &project,
-        &observed,
-        &scope,
-        &images,
-        progress.as_ref(),
-    )
-    .await?;
-    let quiet = crate::progress::Quiet;
-
-    // the dependencies, up as `up` would bring them
-    let deps: Vec<String> = scope
-        .iter()
-        .filter(|s| **s != args.service)
-        .cloned()
-        .collect();
-    if !deps.is_empty() || args.remove_orphans {
-        observed = observe(&engine, &project.name, Some(&project)).await?;
-        let opts = UpOptions {
-            services: deps.clone(),
-            remove_orphans: args.remove_orphans,
-            env_files: global.env_files.clone(),
-            ignore_orphans: true,
-            ..Default::default()
-        };
-        let plan = if deps.is_empty() {
-            let mut only = plan::Plan::default();
-            plan::orphans(&project, &observed, &opts, &mut only);
-            only
-        } else {
-            plan::up(&project, &observed, &opts)?
-        };
-        execute(
-            &engine,
-            &project.name,
-            &plan,
-            global.dry_run,
-            progress.as_ref(),
-        )
-        .await?;
-    }
-
+    let svc = adjust(ctx, &project, args, tty)?;
+    let compose = ctx.compose().await?;
     let slug = slug()?;
     let name = args
         .name
         .clone()
-        .unwrap_or_else(|| format!("{}-{}-run-{}", project.name, args.service, &slug[..12]));
-    observed = observe(&engine, &project.name, Some(&project)).await?;
+        .unwrap_or_else(|| crate::names::oneoff_name(&project.name, &args.service, &slug));
     let oneoff = OneOff {
         service: args.service.clone(),
         svc,
         name: name.clone(),
         slug,
         wait_for_deps: !args.no_deps,
-        env_files: global.env_files.clone(),
+        env_files: Vec::new(),
         use_aliases: args.use_aliases,
     };
-    let plan = plan::oneoff(&project, &observed, &oneoff)?;
-    execute(&engine, &project.name, &plan, global.dry_run, &quiet).await?;
-    if global.dry_run {
+    let mut images = context::images(args.pull, args.quiet_pull, args.build, false);
+    images.quiet_build = args.quiet_build;
+    compose
+        .create_oneoff(
+            &project,
+            &oneoff,
+            args.no_deps,
+            args.remove_orphans,
+            &images,
+        )
+        .await?;
+    if ctx.global.dry_run {
         return Ok(());
     }
+    let engine = compose.engine();
     let fail = |doing: &str, e: crate::engine::EngineError| {
-        Failure::Other(format!(
-            "service `{}`: {doing} {name}: {}",
-            args.service, e.message
-        ))
+        let doing = format!("service `{}`: {doing} {name}", args.service);
+        Error::engine(doing, e)
     };
     if args.detach {
         engine
@@ -213,12 +155,16 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
             .map_err(|e| fail("start", e))?;
         {
             let _raw = tty.then(crate::term::RawMode::enable);
-            crate::term::pump(session, oneoff.svc.stdin_open, tty, &[], |w, h| {
-                let (engine, name) = (&engine, &name);
-                async move {
+            let name = &name;
+            crate::term::pump(
+                session,
+                oneoff.svc.stdin_open,
+                tty,
+                &[],
+                |w, h| async move {
                     let _ = engine.resize_container(name, w, h).await;
-                }
-            })
+                },
+            )
             .await;
         }
         engine
@@ -232,6 +178,6 @@ pub async fn run(global: &Global, args: &RunArgs) -> Result<(), Failure> {
     }
     match result? {
         0 => Ok(()),
-        code => Err(Failure::Exit(code as i32)),
+        code => Err(Error::Exit(code as i32)),
     }
 }

@@ -1,17 +1,21 @@
 //! `rcompose scale SERVICE=N...`: converges those services to that many replicas.
 
-use super::{Failure, up};
-use crate::cli::{Global, ScaleArgs};
+use super::{Context, context};
+use crate::cli::ScaleArgs;
+use crate::compose::Images;
+use crate::error::Error;
 use crate::plan::UpOptions;
 
-pub async fn run(global: &Global, args: &ScaleArgs) -> Result<(), Failure> {
-    let scale = up::parse_scale(&args.scales)?;
+pub async fn run(ctx: &Context, args: &ScaleArgs) -> Result<(), Error> {
+    let scale = context::parse_scale(&args.scales)?;
     let opts = UpOptions {
         services: scale.keys().cloned().collect(),
         no_deps: args.no_deps,
         scale,
         ..Default::default()
     };
-    up::converge(global, opts, up::Images::default()).await?;
+    let project = ctx.load(&opts.services)?;
+    let compose = ctx.compose().await?;
+    compose.up(&project, &opts, &Images::default()).await?;
     Ok(())
 }

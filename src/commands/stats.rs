@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 
-use super::{Failure, connect, select, target};
-use crate::cli::{Global, ListFormat, StatsArgs};
-use crate::engine::{ContainerInfo, Engine, Interactive, StatsSample};
+use super::Context;
+use crate::cli::{ListFormat, StatsArgs};
+use crate::compose::select;
+use crate::engine::{ContainerInfo, Interactive, Inventory, StatsSample};
+use crate::error::Error;
 
 fn binary_size(n: u64) -> String {
     crate::render::size(n, true)
@@ -74,37 +76,30 @@ fn render(rows: &[Row], format: ListFormat, no_trunc: bool) -> String {
             .map(|r| format!("{}\n", serde_json::json!(cells(r, no_trunc))))
             .collect();
     }
-    let mut table = vec![
-        [
-            "CONTAINER ID",
-            "NAME",
-            "CPU %",
-            "MEM USAGE / LIMIT",
-            "MEM %",
-            "NET I/O",
-            "BLOCK I/O",
-            "PIDS",
-        ]
-        .map(String::from)
-        .to_vec(),
+    let titles = [
+        "CONTAINER ID",
+        "NAME",
+        "CPU %",
+        "MEM USAGE / LIMIT",
+        "MEM %",
+        "NET I/O",
+        "BLOCK I/O",
+        "PIDS",
     ];
-    for r in rows {
+    let keys = [
+        "ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs",
+    ];
+    let table = rows.iter().map(|r| {
         let c = cells(r, no_trunc);
-        table.push(
-            [
-                "ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs",
-            ]
-            .map(|k| c[k].clone())
-            .to_vec(),
-        );
-    }
-    crate::render::table(&table, 0)
+        keys.map(|k| c[k].clone()).to_vec()
+    });
+    crate::render::titled(&titles, table, 0)
 }
 
-pub async fn run(global: &Global, args: &StatsArgs) -> Result<(), Failure> {
+pub async fn run(ctx: &Context, args: &StatsArgs) -> Result<(), Error> {
     let services: Vec<String> = args.service.iter().cloned().collect();
-    let target = target(global, &services)?;
-    let engine = connect().await?;
+    let target = ctx.target(&services)?;
+    let engine = ctx.engine().await?;
     let all = engine
         .list_containers(Some(target.name()), args.all)
         .await?;
@@ -157,20 +152,5 @@ pub async fn run(global: &Global, args: &StatsArgs) -> Result<(), Failure> {
             }
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_print_like_docker() {
-        assert_eq!(binary_size(0), "0B");
-        assert_eq!(binary_size(2048), "2KiB");
-        assert_eq!(binary_size(2_048_000), "1.953MiB");
-        assert_eq!(decimal_size(1234), "1.23kB");
-        assert_eq!(decimal_size(999), "999B");
-        assert_eq!(decimal_size(0), "0B");
     }
 }

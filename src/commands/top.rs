@@ -1,13 +1,15 @@
 //! `rcompose top`: the processes of the services' running containers, in one table with the
 //! service and replica number first (as Compose v2.40 prints it).
 
-use super::{Failure, connect, select, target};
-use crate::cli::{Global, ServicesArgs};
-use crate::engine::{Engine, Interactive};
+use super::Context;
+use crate::cli::ServicesArgs;
+use crate::compose::select;
+use crate::engine::{Interactive, Inventory};
+use crate::error::Error;
 
-pub async fn run(global: &Global, args: &ServicesArgs) -> Result<(), Failure> {
-    let target = target(global, &args.services)?;
-    let engine = connect().await?;
+pub async fn run(ctx: &Context, args: &ServicesArgs) -> Result<(), Error> {
+    let target = ctx.target(&args.services)?;
+    let engine = ctx.engine().await?;
     let all = engine.list_containers(Some(target.name()), false).await?;
     let mut containers: Vec<_> = select(&all, &args.services)
         .into_iter()
@@ -18,14 +20,8 @@ pub async fn run(global: &Global, args: &ServicesArgs) -> Result<(), Failure> {
         futures_util::future::join_all(containers.iter().map(|c| engine.top(&c.name, ""))).await;
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (c, top) in containers.iter().zip(tops) {
-        let top = top.map_err(|e| {
-            Failure::Other(format!(
-                "service `{}`: top {}: {}",
-                c.service(),
-                c.name,
-                e.message
-            ))
-        })?;
+        let top = top
+            .map_err(|e| Error::engine(format!("service `{}`: top {}", c.service(), c.name), e))?;
         if rows.is_empty() {
             let mut head = vec!["SERVICE".to_string(), "#".to_string()];
             head.extend(top.titles);

@@ -1,9 +1,9 @@
 //! `rcompose version`: rcompose's version (`--short`, `-f json`).
 
-use super::Failure;
 use crate::cli::{VersionArgs, VersionFormat};
+use crate::error::Error;
 
-pub fn run(args: &VersionArgs) -> Result<(), Failure> {
+pub fn run(args: &VersionArgs) -> Result<(), Error> {
     let v = env!("CARGO_PKG_VERSION");
     let text = if args.short {
         format!("{v}\n")

@@ -4,31 +4,32 @@
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
-use super::{Failure, connect, select, target};
-use crate::cli::{DownArgs, Global, WaitArgs};
-use crate::engine::Engine;
+use super::Context;
+use crate::cli::WaitArgs;
+use crate::compose::{Done, select};
+use crate::engine::Watcher;
+use crate::error::Error;
+use crate::plan::DownOptions;
 
-pub async fn run(global: &Global, args: &WaitArgs) -> Result<(), Failure> {
-    let target = target(global, &args.services)?;
-    let engine = connect().await?;
-    let all = engine.list_containers(Some(target.name()), false).await?;
+pub async fn run(ctx: &Context, args: &WaitArgs) -> Result<(), Error> {
+    let target = ctx.target(&args.services)?;
+    let compose = ctx.compose().await?;
+    let all = compose.containers(target.name(), false).await?;
     let running: Vec<String> = select(&all, &args.services)
         .into_iter()
         .filter(|c| !c.is_oneoff())
         .map(|c| c.name.clone())
         .collect();
     if running.is_empty() {
-        return Err(Failure::Other(format!(
-            "no running containers for project {}",
-            target.name()
+        let name = target.name();
+        return Err(Error::msg(format!(
+            "no running containers for project {name}"
         )));
     }
+    let engine = compose.engine();
     let mut waits: FuturesUnordered<_> = running
         .iter()
-        .map(|n| {
-            let engine = &engine;
-            async move { (n.clone(), engine.wait_container(n).await) }
-        })
+        .map(|n| async move { (n.clone(), engine.wait_container(n).await) })
         .collect();
     let mut first: Option<i32> = None;
     while let Some((name, code)) = waits.next().await {
@@ -37,19 +38,15 @@ pub async fn run(global: &Global, args: &WaitArgs) -> Result<(), Failure> {
         first.get_or_insert(code as i32);
         if args.down_project {
             drop(waits);
-            let down = DownArgs {
-                services: vec![],
-                volumes: false,
-                remove_orphans: false,
-                rmi: None,
-                timeout: None,
-            };
-            super::down::run(global, &down).await?;
+            let down = DownOptions::default();
+            if compose.down(&target, &[], &down).await? == Done::Nothing {
+                eprintln!("nothing to remove for project {}", target.name());
+            }
             break;
         }
     }
     match first {
         Some(0) | None => Ok(()),
-        Some(code) => Err(Failure::Exit(code)),
+        Some(code) => Err(Error::Exit(code)),
     }
 }

@@ -19,10 +19,8 @@ pub fn registry_of(reference: &str) -> String {
     }
 }
 
-fn config() -> Option<serde_json::Value> {
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")))?;
+fn config(dir: Option<&std::path::Path>) -> Option<serde_json::Value> {
+    let dir = dir?;
     let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
     serde_json::from_str(&text).ok()
 }
@@ -61,9 +59,12 @@ fn from_helper(helper: &str, registry: &str) -> Option<DockerCredentials> {
 }
 
 /// The credentials for the registry of `reference`, if the user has any.
-pub fn credentials(reference: &str) -> Option<DockerCredentials> {
+pub fn credentials(
+    config_dir: Option<&std::path::Path>,
+    reference: &str,
+) -> Option<DockerCredentials> {
     let registry = registry_of(reference);
-    let cfg = config()?;
+    let cfg = config(config_dir)?;
     if let Some(helper) = cfg["credHelpers"][&registry].as_str() {
         return from_helper(helper, &registry);
     }

@@ -3,10 +3,6 @@
 //! takes one (`every_12h`, `on-failure:3`), and `Other` keeping any other text as written. Each
 //! reads and prints as its text, so `config` and the config hash see the file's own words.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// Defines a keyword enum: `Unset` (the key is absent) first, the keywords, an optional
 /// keyword with a parameter (`Variant(text after the prefix)`), and `Other(text)`.
 macro_rules! keywords {
@@ -56,25 +52,32 @@ macro_rules! keywords {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl PartialEq<&str> for $name {
+            fn eq(&self, text: &&str) -> bool {
+                self.as_str() == *text
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.as_str())
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(&self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                Ok($name::from(String::deserialize(d)?.as_str()))
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<$name, D::Error> {
+                Ok($name::from(<String as serde::Deserialize>::deserialize(d)?.as_str()))
             }
         }
     };
 }
+pub(crate) use keywords;
 
 keywords! {
     /// `pull_policy`: when `up` pulls a service's image.

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use super::images::older_than_policy;
 use super::*;
 use crate::engine::{ContainerInfo, NetworkInfo};
 use crate::names::labels;
+use crate::observe::Observed;
 
 fn project(yaml: &str) -> Project {
     let mut o = crate::load::Options::new("/tmp/p");
@@ -214,9 +216,10 @@ fn a_missing_external_network_stops_planning() {
         "services:\n  a:\n    image: a\n    networks: [ext]\nnetworks:\n  ext:\n    external: true\n",
     );
     let e = up(&p, &observed(), &UpOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "external network ext not found");
     assert_eq!(
-        e.to_string(),
-        "external network ext not found\n  hint: create it first: `docker network create ext`"
+        e.hint.as_deref(),
+        Some("create it first: `docker network create ext`")
     );
 }
 
@@ -268,22 +271,51 @@ fn pull_policy_intervals_read_the_last_pull_time() {
         crate::clock::rfc3339_seconds("2026-11-25T14:11:01.5+01:00"),
         Some(1795615861 - 3600)
     );
-    assert!(super::older_than_policy(
+    // the observation's time decides, not the clock
+    let now = 1795615861;
+    assert!(older_than_policy(
         "2001-01-01T00:00:00Z",
-        &"daily".into()
+        &"daily".into(),
+        now
     ));
-    assert!(!super::older_than_policy(
-        "2999-01-01T00:00:00Z",
-        &"every_12h".into()
+    assert!(!older_than_policy(
+        "2026-11-25T13:11:01Z",
+        &"every_12h".into(),
+        now
+    ));
+    assert!(older_than_policy(
+        "2026-11-24T13:11:01Z",
+        &"every_12h".into(),
+        now
     ));
     assert!(
-        super::older_than_policy("", &"weekly".into()),
+        older_than_policy("", &"weekly".into(), now),
         "unknown: pull"
     );
-    assert!(!super::older_than_policy(
+    assert!(!older_than_policy(
         "2001-01-01T00:00:00Z",
-        &"missing".into()
+        &"missing".into(),
+        now
     ));
+    // in a plan: the same image pulled or not by the observed time alone
+    let p = project("services:\n  web: {image: remote/web, pull_policy: daily}\n");
+    let scope: BTreeSet<String> = p.services.keys().cloned().collect();
+    let mut o = observed();
+    let image = crate::engine::ImageInfo {
+        id: "sha256:1".into(),
+        last_tagged: "2026-11-25T00:00:00Z".into(),
+        ..Default::default()
+    };
+    o.images.insert("remote/web".into(), image);
+    o.now = now;
+    let plan = pulls(&p, &o, &scope, Pull::Missing, Build::Missing).unwrap();
+    assert_eq!(plan.to_string(), "");
+    o.now = now + 86_400;
+    let plan = pulls(&p, &o, &scope, Pull::Missing, Build::Missing).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "  1. pull image remote/web  # pull policy: always\n"
+    );
 }
 
 #[test]

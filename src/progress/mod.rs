@@ -66,6 +66,15 @@ pub trait Progress: Send + Sync {
     fn message(&self, text: &str);
     /// Stops live output (before logs are streamed, or at the end).
     fn finish(&self) {}
+    /// A warning once the live output ended (a failed optional step): on stderr as is.
+    fn warning(&self, text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+    }
+    /// A plan printed instead of run (`--dry-run`): data, on stdout.
+    fn plan(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    }
 }
 
 /// `--progress`.

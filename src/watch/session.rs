@@ -14,13 +14,21 @@ use tokio::sync::mpsc;
 use super::batch::{self, Change, Kind, Work};
 use super::rules::Rule;
 use super::sync;
-use crate::engine::{ContainerInfo, ExecRequest, Interactive};
+use crate::engine::{Action, ContainerInfo, ExecRequest, Interactive};
 
 /// How the watch behaves.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Changes are batched until the files have been quiet this long.
     pub quiet_period: Duration,
+    /// No build output for rebuilds.
+    pub quiet: bool,
+    /// A rebuild removes the image it replaced when nothing uses it.
+    pub prune: bool,
+    /// Each batch's plan is printed (on stderr).
+    pub debug: bool,
+    /// Where hooks' `environment: [KEY]` take their values.
+    pub env: crate::settings::Env,
 }
 
 /// What the command layer does for a `rebuild`: build the services' images and recreate their
@@ -35,6 +43,10 @@ pub trait Report: Send + Sync {
     fn done(&self, line: &str);
     /// Something failed; the watch goes on.
     fn failed(&self, line: &str);
+    /// A line a hook printed in a container.
+    fn output(&self, container: &str, line: &str);
+    /// A batch's plan (with `debug`).
+    fn plan(&self, text: &str);
 }
 
 /// Prints to stdout and stderr.
@@ -46,6 +58,12 @@ impl Report for Print {
     }
     fn failed(&self, line: &str) {
         eprintln!("✗ {line}");
+    }
+    fn output(&self, container: &str, line: &str) {
+        println!("{container} | {line}");
+    }
+    fn plan(&self, text: &str) {
+        eprint!("{text}");
     }
 }
 
@@ -63,6 +81,7 @@ struct State<E> {
     rules: Vec<Rule>,
     rebuilder: Arc<dyn Rebuilder>,
     report: Arc<dyn Report>,
+    options: Options,
     /// Container paths deleted on the host since the watch started, by service: a container that
     /// comes back deletes them too.
     deleted: Mutex<BTreeMap<String, BTreeSet<String>>>,
@@ -240,9 +259,10 @@ impl<E: Interactive + 'static> State<E> {
                 .iter()
                 .map(|(k, v)| match v {
                     Some(v) => format!("{k}={v}"),
-                    None => std::env::var(k)
-                        .map(|v| format!("{k}={v}"))
-                        .unwrap_or_else(|_| k.clone()),
+                    None => match self.options.env.get(k) {
+                        Some(v) => format!("{k}={v}"),
+                        None => k.clone(),
+                    },
                 })
                 .collect(),
             user: hook.user.clone(),
@@ -252,7 +272,7 @@ impl<E: Interactive + 'static> State<E> {
         };
         // whole lines, prefixed with the container
         let run = sync::run(&*self.engine, &c.name, request, |line| {
-            println!("{} | {line}", c.name)
+            self.report.output(&c.name, line)
         });
         let shown = shell_words::join(&cmd);
         match run.await {
@@ -331,7 +351,11 @@ impl<E: Interactive + 'static> State<E> {
     async fn flush(self: &Arc<Self>, paths: BTreeSet<PathBuf>) {
         let changes = self.changes(paths);
         let works = batch::plan(&self.rules, &changes);
-        print_plan(&works);
+        if self.options.debug {
+            for w in &works {
+                self.report.plan(&w.to_string());
+            }
+        }
         let rebuilds: Vec<String> = works
             .iter()
             .filter(|w| w.rebuild)
@@ -362,15 +386,6 @@ impl<E: Interactive + 'static> State<E> {
                     self.resync(&s, &c.name, only_initial).await;
                 }
             }
-        }
-    }
-}
-
-/// The batch's plan on stderr, with `RCOMPOSE_WATCH_DEBUG` set.
-fn print_plan(works: &[Work]) {
-    if std::env::var_os("RCOMPOSE_WATCH_DEBUG").is_some() {
-        for w in works {
-            eprint!("{w}");
         }
     }
 }
@@ -429,6 +444,7 @@ pub async fn watch<E: Interactive + 'static>(
         rules,
         rebuilder,
         report: report.clone(),
+        options: options.clone(),
         deleted: Mutex::new(BTreeMap::new()),
         ours: Mutex::new(HashMap::new()),
     });
@@ -472,7 +488,7 @@ pub async fn watch<E: Interactive + 'static>(
                 state.flush(batch).await;
             }
             ev = events.next() => match ev {
-                Some(Ok(ev)) if ev.action == "start" && services.contains(&ev.service) => {
+                Some(Ok(ev)) if ev.action == Action::Start && services.contains(&ev.service) => {
                     let ours = state
                         .ours
                         .lock()

@@ -133,7 +133,7 @@ services:
     .err()
     .expect("the job fails the up");
     let msg = e.to_string();
-    assert!(matches!(e, Error::Up(_)), "{msg}");
+    assert!(matches!(e, Error::NotReady(_)), "{msg}");
     assert!(msg.contains("exited with code 3"), "{msg}");
     assert!(msg.contains("service `job`"), "{msg}");
     assert!(msg.contains("    cannot migrate"), "its logs: {msg}");

@@ -35,11 +35,11 @@ fn logs_merge_by_time_tail_index_and_prefix() {
     );
     assert!(out.contains("db warning"), "stderr too: {out}");
     // merged in time order: the timestamps after the prefix never go back
-    let times: Vec<i128> = lines
+    let times: Vec<String> = lines
         .iter()
         .map(|l| {
             let stamp = l.split("| ").nth(1).unwrap().split(' ').next().unwrap();
-            rcompose::clock::rfc3339_nanos(stamp).unwrap()
+            time_key(stamp)
         })
         .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{out}");
@@ -788,4 +788,13 @@ fn cp_all_reaches_one_off_containers() {
     );
     p.ok(&["cp", "--all", "f.txt", "web:/tmp/"]);
     assert_eq!(read_file(id.trim(), "/tmp/f.txt"), "to the one-off\n");
+}
+
+/// An RFC 3339 UTC time as the engine prints it (`2026-11-30T21:00:00.12Z`, the fraction's
+/// trailing zeros dropped) as text that sorts in time order.
+fn time_key(stamp: &str) -> String {
+    assert!(stamp.ends_with('Z'), "a UTC time: {stamp}");
+    let stamp = stamp.trim_end_matches('Z');
+    let (secs, fraction) = stamp.split_once('.').unwrap_or((stamp, ""));
+    format!("{secs}.{fraction:0<9}")
 }

@@ -1,0 +1,187 @@
+//! Converging, written once: observe → build and pull what is missing → observe again (the new
+//! images' IDs label the containers) → plan `up` → run it. `up`, `create`, `scale`, `run`'s
+//! dependencies, `watch` and the library's test environments all converge through here; the
+//! report of services that are not ready and the stop of an attached `up` sit beside it.
+
+use std::collections::BTreeSet;
+
+use crate::engine::{ContainerInfo, Engine};
+use crate::error::{Error, NotReady};
+use crate::model::Project;
+use crate::observe::Observed;
+use crate::plan::{self, OneOff, Op, Plan, UpOptions};
+use crate::progress::{Progress, Quiet};
+
+use super::{Compose, Images};
+
+/// What a converge saw and did.
+#[derive(Debug, Clone)]
+pub struct Converged {
+    /// The state it planned from.
+    pub observed: Observed,
+    /// The plan it ran.
+    pub plan: Plan,
+}
+
+impl Converged {
+    /// The containers the plan started: they print from their start, even if they stopped since.
+    pub fn started(&self) -> BTreeSet<String> {
+        self.plan
+            .steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                Op::StartContainer { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl<E: Engine> Compose<E> {
+    /// The first half of converging: observe, build and pull what the services in scope lack,
+    /// and observe again when images changed. The state to plan from.
+    pub async fn prepare(
+        &self,
+        project: &Project,
+        opts: &UpOptions,
+        images: &Images,
+    ) -> Result<Observed, Error> {
+        let scaled: Vec<String> = opts.scale.keys().cloned().collect();
+        crate::load::require_services(project, &scaled)?;
+        let observed = self.observe(&project.name, Some(project)).await?;
+        let scope = plan::services_in_scope(project, &opts.services, opts.no_deps);
+        let changed = self.images(project, &observed, &scope, images).await?;
+        if changed && !self.options().dry_run {
+            return self.observe(&project.name, Some(project)).await;
+        }
+        Ok(observed)
+    }
+
+    /// The second half: the `up` plan from `observed`, run with `progress`.
+    pub async fn apply(
+        &self,
+        project: &Project,
+        observed: &Observed,
+        opts: &UpOptions,
+        progress: &dyn Progress,
+    ) -> Result<Plan, Error> {
+        let opts = self.complete(opts);
+        let plan = plan::up(project, observed, &opts)?;
+        self.run_plan(&project.name, &plan, progress).await?;
+        Ok(plan)
+    }
+
+    /// What every up plan takes from the layer's options: the `--env-file` label and whether
+    /// orphans are reported.
+    fn complete(&self, opts: &UpOptions) -> UpOptions {
+        UpOptions {
+            env_files: self.options().env_files.clone(),
+            ignore_orphans: self.options().ignore_orphans,
+            ..opts.clone()
+        }
+    }
+
+    /// Converges the project: images, then the `up` plan (`opts.no_start`: create only;
+    /// `opts.wait`: until every started container is ready).
+    pub async fn up(
+        &self,
+        project: &Project,
+        opts: &UpOptions,
+        images: &Images,
+    ) -> Result<Converged, Error> {
+        let observed = self.prepare(project, opts, images).await?;
+        let plan = self
+            .apply(project, &observed, opts, self.progress())
+            .await?;
+        Ok(Converged { observed, plan })
+    }
+
+    /// The services in `scope` that are not ready, why, and their last lines, after `failure`.
+    pub async fn not_ready(
+        &self,
+        project: &Project,
+        scope: &BTreeSet<String>,
+        failure: String,
+        after: Option<String>,
+    ) -> NotReady {
+        NotReady {
+            failure,
+            after,
+            services: crate::ready::unready(self.engine(), project, scope).await,
+        }
+    }
+
+    /// Stops (or kills) the project's running containers of the services in `scope`,
+    /// dependents first: an attached `up` ending.
+    pub async fn stop_all(
+        &self,
+        project: &Project,
+        scope: &BTreeSet<String>,
+        timeout: Option<i64>,
+        kill: bool,
+    ) -> Result<(), Error> {
+        let containers = self.containers(&project.name, false).await?;
+        let running: Vec<&ContainerInfo> = containers
+            .iter()
+            .filter(|c| !c.is_oneoff() && scope.contains(c.service()))
+            .collect();
+        let plan = plan::per_container(&running, true, |c| {
+            let name = c.name.clone();
+            if kill {
+                let signal = "SIGKILL".into();
+                Op::KillContainer { name, signal }
+            } else {
+                Op::StopContainer { name, timeout }
+            }
+        });
+        self.execute(&project.name, &plan).await
+    }
+
+    /// `run`'s container, created and not started (the command attaches first): the images of
+    /// the service and of what it depends on, the dependencies up as `up` brings them (unless
+    /// `no_deps`; orphans removed with `remove_orphans`), then the one-off after their
+    /// conditions.
+    pub async fn create_oneoff(
+        &self,
+        project: &Project,
+        oneoff: &OneOff,
+        no_deps: bool,
+        remove_orphans: bool,
+        images: &Images,
+    ) -> Result<(), Error> {
+        let service = std::slice::from_ref(&oneoff.service);
+        let scope = plan::services_in_scope(project, service, no_deps);
+        let observed = self.observe(&project.name, Some(project)).await?;
+        self.images(project, &observed, &scope, images).await?;
+        let deps: Vec<String> = scope
+            .iter()
+            .filter(|s| **s != oneoff.service)
+            .cloned()
+            .collect();
+        if !deps.is_empty() || remove_orphans {
+            let observed = self.observe(&project.name, Some(project)).await?;
+            let opts = UpOptions {
+                services: deps.clone(),
+                remove_orphans,
+                env_files: self.options().env_files.clone(),
+                ignore_orphans: true,
+                ..Default::default()
+            };
+            let plan = if deps.is_empty() {
+                let mut only = Plan::default();
+                plan::orphans(project, &observed, &opts, &mut only);
+                only
+            } else {
+                plan::up(project, &observed, &opts)?
+            };
+            self.execute(&project.name, &plan).await?;
+        }
+        let observed = self.observe(&project.name, Some(project)).await?;
+        let oneoff = OneOff {
+            env_files: self.options().env_files.clone(),
+            ..oneoff.clone()
+        };
+        let plan = plan::oneoff(project, &observed, &oneoff)?;
+        self.run_plan(&project.name, &plan, &Quiet).await
+    }
+}

@@ -1,0 +1,521 @@
+//! The engine roles on a real engine: listings, images, resources and watching, each method one
+//! API call through bollard with its errors mapped.
+
+use bollard::errors::Error as BError;
+use bollard::models::NetworkConnectRequest;
+use bollard::query_parameters as q;
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::super::{
+    Action, BoxStream, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo,
+    ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo, ImageStore,
+    Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress, Resources,
+    Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
+};
+use super::{
+    Docker, container_info, filters, log_chunk, map_err, project_filter, sorted, split_reference,
+};
+
+impl Inventory for Docker {
+    fn api_version(&self) -> String {
+        self.version.clone()
+    }
+
+    async fn list_containers(
+        &self,
+        project: Option<&str>,
+        all: bool,
+    ) -> Result<Vec<ContainerInfo>> {
+        let filters = match project {
+            Some(p) => project_filter(p),
+            None => filters(&[("label", crate::names::labels::PROJECT.to_string())]),
+        };
+        let opts = q::ListContainersOptions {
+            all,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let list = self
+            .client
+            .list_containers(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list.into_iter().map(container_info).collect())
+    }
+
+    async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {
+        let opts = q::ListNetworksOptions {
+            filters: Some(project_filter(project)),
+        };
+        let list = self
+            .client
+            .list_networks(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list
+            .into_iter()
+            .map(|n| NetworkInfo {
+                id: n.id.unwrap_or_default(),
+                name: n.name.unwrap_or_default(),
+                labels: sorted(n.labels),
+            })
+            .collect())
+    }
+
+    async fn list_volumes(&self, project: &str) -> Result<Vec<VolumeInfo>> {
+        let opts = q::ListVolumesOptions {
+            filters: Some(project_filter(project)),
+        };
+        let list = self
+            .client
+            .list_volumes(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| VolumeInfo {
+                name: v.name,
+                driver: v.driver,
+                labels: v.labels.into_iter().collect(),
+            })
+            .collect())
+    }
+
+    async fn find_network(&self, name: &str) -> Result<Option<NetworkInfo>> {
+        let opts = q::ListNetworksOptions {
+            filters: Some(filters(&[("name", name.to_string())])),
+        };
+        let list = self
+            .client
+            .list_networks(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list
+            .into_iter()
+            .find(|n| n.name.as_deref() == Some(name) || n.id.as_deref() == Some(name))
+            .map(|n| NetworkInfo {
+                id: n.id.unwrap_or_default(),
+                name: n.name.unwrap_or_default(),
+                labels: sorted(n.labels),
+            }))
+    }
+
+    async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {
+        match self.client.inspect_volume(name).await {
+            Ok(v) => Ok(Some(VolumeInfo {
+                name: v.name,
+                driver: v.driver,
+                labels: v.labels.into_iter().collect(),
+            })),
+            Err(e) => match map_err(e) {
+                e if e.is_not_found() => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+
+    async fn image_info(&self, reference: &str) -> Result<Option<ImageInfo>> {
+        match self.client.inspect_image(reference).await {
+            Ok(i) => Ok(Some(ImageInfo {
+                id: i.id.unwrap_or_default(),
+                tags: i.repo_tags.unwrap_or_default(),
+                created: i.created.unwrap_or_default(),
+                last_tagged: i
+                    .metadata
+                    .and_then(|m| m.last_tag_time)
+                    .filter(|t| !t.starts_with("0001-"))
+                    .unwrap_or_default(),
+                size: i.size.unwrap_or(0),
+                platform: format!(
+                    "{}/{}",
+                    i.os.unwrap_or_default(),
+                    i.architecture.unwrap_or_default()
+                ),
+                labels: sorted(i.config.and_then(|c| c.labels)),
+            })),
+            Err(e) => match map_err(e) {
+                e if e.is_not_found() => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+}
+
+impl ImageStore for Docker {
+    async fn pull_image(
+        &self,
+        reference: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> Result<()> {
+        let (image, tag) = split_reference(reference);
+        let opts = q::CreateImageOptions {
+            from_image: Some(image),
+            tag: Some(tag),
+            ..Default::default()
+        };
+        let creds = self.credentials(reference);
+        let mut stream = self.streams.create_image(Some(opts), None, creds);
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(map_err)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::new(ErrorKind::Other, err));
+            }
+            let detail = info.progress_detail.unwrap_or_default();
+            progress(PullProgress {
+                layer: info.id.unwrap_or_default(),
+                status: info.status.unwrap_or_default(),
+                current: detail.current.unwrap_or(0).max(0) as u64,
+                total: detail.total.unwrap_or(0).max(0) as u64,
+            });
+        }
+        Ok(())
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<()> {
+        self.client
+            .remove_image(reference, None::<q::RemoveImageOptions>, None)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn build_image(
+        &self,
+        r: BuildRequest,
+        context: Vec<u8>,
+        output: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<String> {
+        let opts = q::BuildImageOptions {
+            dockerfile: r.dockerfile,
+            t: Some(r.tag),
+            extrahosts: (!r.extra_hosts.is_empty()).then(|| r.extra_hosts.join(",")),
+            nocache: r.no_cache,
+            cachefrom: (!r.cache_from.is_empty()).then_some(r.cache_from),
+            pull: r.pull.then(|| "1".to_string()),
+            rm: true,
+            forcerm: true,
+            buildargs: (!r.args.is_empty()).then(|| r.args.into_iter().collect()),
+            shmsize: (r.shm_size > 0).then_some(r.shm_size as i32),
+            labels: (!r.labels.is_empty()).then(|| r.labels.into_iter().collect()),
+            networkmode: (!r.network.is_empty()).then_some(r.network),
+            target: r.target,
+            platform: r.platform,
+            version: q::BuilderVersion::BuilderV1,
+            ..Default::default()
+        };
+        let mut stream =
+            self.streams
+                .build_image(opts, None, Some(bollard::body_full(context.into())));
+        let mut id = String::new();
+        // the classic builder's `Step 3/7 : RUN make` line, to say where a build failed
+        let mut step = String::new();
+        let at_step = |step: &str, e: EngineError| match step {
+            "" => e,
+            s => EngineError::new(e.kind, format!("{s}: {}", e.message)),
+        };
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| at_step(&step, map_err(e)))?;
+            if let Some(msg) = info.error_detail.and_then(|d| d.message) {
+                let e = EngineError::new(ErrorKind::Other, msg.trim().to_string());
+                return Err(at_step(&step, e));
+            }
+            if let Some(text) = info.stream {
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    if let Some((n, instruction)) =
+                        line.strip_prefix("Step ").and_then(|l| l.split_once(" : "))
+                    {
+                        step = format!("step {n} `{}`", instruction.trim());
+                    }
+                    output(line);
+                }
+            }
+            if let Some(aux_id) = info.aux.and_then(|a| a.id) {
+                id = aux_id;
+            }
+        }
+        Ok(id)
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
+        let (repo, tag) = split_reference(target);
+        let opts = q::TagImageOptions {
+            repo: Some(repo),
+            tag: Some(tag),
+        };
+        self.client
+            .tag_image(source, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn push_image(
+        &self,
+        reference: &str,
+        progress: &(dyn Fn(PullProgress) + Send + Sync),
+    ) -> Result<()> {
+        let (image, tag) = split_reference(reference);
+        let opts = q::PushImageOptions {
+            tag: Some(tag),
+            ..Default::default()
+        };
+        let creds = self.credentials(reference);
+        let mut stream = self.streams.push_image(&image, Some(opts), creds);
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(map_err)?;
+            if let Some(err) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::new(ErrorKind::Other, err));
+            }
+            let detail = info.progress_detail.unwrap_or_default();
+            progress(PullProgress {
+                layer: String::new(),
+                status: info.status.unwrap_or_default(),
+                current: detail.current.unwrap_or(0).max(0) as u64,
+                total: detail.total.unwrap_or(0).max(0) as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Resources for Docker {
+    async fn create_network(&self, spec: NetworkCreateRequest) -> Result<String> {
+        let r = self.client.create_network(spec).await.map_err(map_err)?;
+        Ok(r.id)
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        self.client.remove_network(name).await.map_err(map_err)
+    }
+
+    async fn create_volume(&self, spec: VolumeCreateRequest) -> Result<()> {
+        self.client
+            .create_volume(spec)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.client
+            .remove_volume(name, None::<q::RemoveVolumeOptions>)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn create_container(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
+        let opts = q::CreateContainerOptions {
+            name: Some(name.to_string()),
+            ..Default::default()
+        };
+        let r = self
+            .client
+            .create_container(Some(opts), body)
+            .await
+            .map_err(map_err)?;
+        Ok(r.id)
+    }
+
+    async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        endpoint: EndpointSettings,
+    ) -> Result<()> {
+        let req = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(endpoint),
+        };
+        self.client
+            .connect_network(network, req)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn upload(&self, container: &str, path: &str, tar: Vec<u8>) -> Result<()> {
+        let opts = q::UploadToContainerOptions {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        self.client
+            .upload_to_container(container, Some(opts), bollard::body_full(tar.into()))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn start_container(&self, name: &str) -> Result<()> {
+        self.client
+            .start_container(name, None::<q::StartContainerOptions>)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn stop_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+        let opts = q::StopContainerOptions {
+            t: timeout.map(|t| t as i32),
+            signal: None,
+        };
+        match self.streams.stop_container(name, Some(opts)).await {
+            // 304: already stopped
+            Err(BError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            r => r.map_err(map_err),
+        }
+    }
+
+    async fn restart_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+        let opts = q::RestartContainerOptions {
+            t: timeout.map(|t| t as i32),
+            signal: None,
+        };
+        self.streams
+            .restart_container(name, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn kill_container(&self, name: &str, signal: &str) -> Result<()> {
+        let opts = q::KillContainerOptions {
+            signal: signal.to_string(),
+        };
+        self.client
+            .kill_container(name, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn pause_container(&self, name: &str) -> Result<()> {
+        self.client.pause_container(name).await.map_err(map_err)
+    }
+
+    async fn unpause_container(&self, name: &str) -> Result<()> {
+        self.client.unpause_container(name).await.map_err(map_err)
+    }
+
+    async fn remove_container(&self, name: &str, force: bool, volumes: bool) -> Result<()> {
+        let opts = q::RemoveContainerOptions {
+            v: volumes,
+            force,
+            link: false,
+        };
+        self.client
+            .remove_container(name, Some(opts))
+            .await
+            .map_err(map_err)
+    }
+
+    async fn rename_container(&self, from: &str, to: &str) -> Result<()> {
+        let opts = q::RenameContainerOptions {
+            name: to.to_string(),
+        };
+        self.client
+            .rename_container(from, opts)
+            .await
+            .map_err(map_err)
+    }
+}
+
+impl Watcher for Docker {
+    async fn inspect_container(&self, name: &str) -> Result<ContainerState> {
+        let c = self
+            .client
+            .inspect_container(name, None::<q::InspectContainerOptions>)
+            .await
+            .map_err(map_err)?;
+        let state = c.state.unwrap_or_default();
+        let tty = c.config.as_ref().and_then(|c| c.tty).unwrap_or(false);
+        let health = state.health.clone().unwrap_or_default();
+        let health_last = health.log.as_ref().and_then(|l| l.last()).map(|r| {
+            let out = r.output.as_deref().unwrap_or_default().trim();
+            (r.exit_code.unwrap_or(-1), out.to_string())
+        });
+        Ok(ContainerState {
+            tty,
+            health_failures: health.failing_streak.unwrap_or(0),
+            health_last,
+            started_at: state.started_at.clone().unwrap_or_default(),
+            id: c.id.unwrap_or_default(),
+            name: c
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+            status: Status::from(
+                state
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+                    .as_str(),
+            ),
+            health: match state.health.and_then(|h| h.status).map(|s| s.to_string()) {
+                Some(h) if h != "none" => Health::from(h.as_str()),
+                _ => Health::Unset,
+            },
+            exit_code: state.exit_code.unwrap_or(0),
+            labels: sorted(c.config.and_then(|c| c.labels)),
+        })
+    }
+
+    async fn wait_container(&self, name: &str) -> Result<i64> {
+        let mut stream = self
+            .streams
+            .wait_container(name, None::<q::WaitContainerOptions>);
+        match stream.next().await {
+            Some(Ok(r)) => Ok(r.status_code),
+            // bollard reports a non-zero exit as an error
+            Some(Err(BError::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(map_err(e)),
+            None => Err(EngineError::new(
+                ErrorKind::Other,
+                format!("waiting for {name}: the engine closed the stream"),
+            )),
+        }
+    }
+
+    fn events(&self, project: &str) -> BoxStream<'static, Result<ContainerEvent>> {
+        let mut f = project_filter(project);
+        f.insert("type".into(), vec!["container".into()]);
+        let opts = q::EventsOptions {
+            filters: Some(f),
+            ..Default::default()
+        };
+        let stream = self.streams.events(Some(opts)).map(|item| {
+            let m = item.map_err(map_err)?;
+            let actor = m.actor.unwrap_or_default();
+            let attrs = actor.attributes.unwrap_or_default();
+            Ok(ContainerEvent {
+                id: actor.id.unwrap_or_default(),
+                name: attrs.get("name").cloned().unwrap_or_default(),
+                action: Action::parse(m.action.as_deref().unwrap_or_default()),
+                exit_code: attrs.get("exitCode").and_then(|c| c.parse().ok()),
+                service: attrs
+                    .get(crate::names::labels::SERVICE)
+                    .cloned()
+                    .unwrap_or_default(),
+                time_nano: m.time_nano.unwrap_or(0),
+            })
+        });
+        Box::pin(stream)
+    }
+
+    fn logs(&self, container: &str, options: LogOptions) -> BoxStream<'static, Result<LogChunk>> {
+        let opts = q::LogsOptions {
+            follow: options.follow,
+            stdout: true,
+            stderr: true,
+            // the API's field is 32 bits: a time past 2038 is as far as it goes
+            since: options.since.unwrap_or(0).clamp(0, i32::MAX.into()) as i32,
+            until: options.until.unwrap_or(0).clamp(0, i32::MAX.into()) as i32,
+            timestamps: options.timestamps,
+            tail: options.tail.unwrap_or_else(|| "all".into()),
+        };
+        let stream = self
+            .streams
+            .logs(container, Some(opts))
+            .map_err(map_err)
+            .map_ok(log_chunk);
+        Box::pin(stream)
+    }
+}

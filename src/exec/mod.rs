@@ -1,0 +1,113 @@
+//! Walks a plan on tokio: every step whose dependencies are done runs at once (at most the
+//! parallel limit of engine calls; waits only listen), and nothing is decided here — each step
+//! is one call (`ops`), the waits follow the engine's event stream (`monitor`). A failure stops
+//! new steps, lets running ones finish, and names the service and what rcompose was doing.
+
+mod monitor;
+mod ops;
+
+use std::collections::VecDeque;
+
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
+
+use crate::engine::Engine;
+use crate::plan::Plan;
+use crate::progress::Progress;
+
+pub use monitor::Monitor;
+
+/// A step that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecError {
+    pub service: Option<String>,
+    /// What rcompose was doing: `start container p-web-1`.
+    pub doing: String,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The engine could not be reached at all.
+    pub unreachable: bool,
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.service {
+            Some(s) => write!(f, "service `{s}`: {}: {}", self.doing, self.message),
+            None => write!(f, "{}: {}", self.doing, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ExecError {}
+
+/// What a plan runs with: the engine, where progress goes, the event monitor of the project.
+pub struct Executor<'a, E> {
+    pub engine: &'a E,
+    pub progress: &'a dyn Progress,
+    pub monitor: &'a Monitor,
+    /// At most this many engine calls at a time (`None`: no limit).
+    pub limit: Option<usize>,
+}
+
+impl<E: Engine> Executor<'_, E> {
+    /// Runs the plan; returns the failures of optional steps (warnings, not errors).
+    pub async fn run(&self, plan: &Plan) -> Result<Vec<ExecError>, ExecError> {
+        let steps = &plan.steps;
+        let mut waiting: Vec<usize> = steps.iter().map(|s| s.deps.len()).collect();
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+        for (i, s) in steps.iter().enumerate() {
+            for &d in &s.deps {
+                dependents[d].push(i);
+            }
+        }
+        let mut ready: VecDeque<usize> = (0..steps.len()).filter(|&i| waiting[i] == 0).collect();
+        let mut running = FuturesUnordered::new();
+        let mut failure: Option<ExecError> = None;
+        let mut warnings = Vec::new();
+        let limit = self.limit.unwrap_or(usize::MAX).max(1);
+        let mut calls = 0;
+        loop {
+            while failure.is_none() {
+                // the next step the limit allows: a wait, or a call while there is room
+                let Some(pos) = ready
+                    .iter()
+                    .position(|&i| steps[i].op.is_wait() || calls < limit)
+                else {
+                    break;
+                };
+                let i = ready.remove(pos).expect("a valid position");
+                if !steps[i].op.is_wait() {
+                    calls += 1;
+                }
+                running.push(self.step(&steps[i]).map(move |r| (i, r)));
+            }
+            let Some((i, result)) = running.next().await else {
+                break;
+            };
+            if !steps[i].op.is_wait() {
+                calls -= 1;
+            }
+            match result {
+                Ok(()) => {}
+                Err(e) if steps[i].optional => warnings.push(e),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    continue;
+                }
+            }
+            for &d in &dependents[i] {
+                waiting[d] -= 1;
+                if waiting[d] == 0 {
+                    ready.push_back(d);
+                }
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(warnings),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,236 @@
+//! One step, one engine call: the call an [`Op`] names, its progress events in Compose's words
+//! (`Creating`/`Created`, `Recreate`/`Recreated` for a replacement), and its failure with the
+//! service, what rcompose was doing and a hint chosen by the kind of the engine's error.
+
+use crate::engine::{EngineError, ErrorKind, PullProgress};
+use crate::plan::{Op, Step};
+use crate::progress::{Event, Progress};
+use crate::ready::Wait;
+
+use super::monitor::{self};
+use super::{ExecError, Executor};
+
+/// The progress words of an operation: (while working, when done).
+fn words(s: &Step) -> (&'static str, &'static str) {
+    match &s.op {
+        Op::PullImage { .. } => ("Pulling", "Pulled"),
+        Op::BuildImage { .. } => ("Building", "Built"),
+        Op::TagImage { .. } => ("Tagging", "Tagged"),
+        Op::PushImage { .. } => ("Pushing", "Pushed"),
+        Op::RemoveImage { .. } => ("Removing", "Removed"),
+        Op::CreateNetwork { .. } | Op::CreateVolume { .. } => ("Creating", "Created"),
+        Op::RemoveNetwork { .. } | Op::RemoveVolume { .. } | Op::RemoveContainer { .. } => {
+            ("Removing", "Removed")
+        }
+        Op::CreateContainer { .. } if s.reason.is_recreate() => ("Recreate", "Recreated"),
+        Op::CreateContainer { .. } => ("Creating", "Created"),
+        Op::StartContainer { .. } => ("Starting", "Started"),
+        Op::StopContainer { .. } => ("Stopping", "Stopped"),
+        Op::RestartContainer { .. } => ("Restarting", "Restarted"),
+        Op::KillContainer { .. } => ("Killing", "Killed"),
+        Op::PauseContainer { .. } => ("Pausing", "Paused"),
+        Op::UnpauseContainer { .. } => ("Unpausing", "Unpaused"),
+        Op::RenameContainer { .. } => ("Recreate", "Recreated"),
+        Op::ConnectNetwork { .. } | Op::CopyFiles { .. } => ("Creating", "Created"),
+        Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. } => {
+            ("Waiting", "Healthy")
+        }
+    }
+}
+
+/// The hint for a failed step, by what it did and what the engine said.
+fn hint(op: &Op, kind: ErrorKind) -> Option<&'static str> {
+    match (op, kind) {
+        (Op::StartContainer { .. }, ErrorKind::PortInUse) => Some(
+            "another container or program uses that host port: stop it or publish another port",
+        ),
+        (Op::PullImage { .. }, _) => Some(
+            "check the image name and tag, and that the registry is reachable (`docker pull` shows the same error)",
+        ),
+        (Op::PushImage { .. }, _) => Some(
+            "check that the registry is reachable and that you are logged in to it (`docker login`)",
+        ),
+        (Op::CreateContainer { .. }, ErrorKind::NoSuchImage) => {
+            Some("the image is missing: pull or build it")
+        }
+        (_, ErrorKind::Unreachable) => Some("is the Docker Engine running? (`docker info`)"),
+        _ => None,
+    }
+}
+
+fn fail(s: &Step, e: EngineError) -> ExecError {
+    ExecError {
+        service: s.group.service().map(str::to_string),
+        doing: s.op.to_string(),
+        hint: hint(&s.op, e.kind).map(str::to_string),
+        unreachable: e.kind == ErrorKind::Unreachable,
+        message: e.message,
+    }
+}
+
+/// A removal of something already gone is done.
+fn gone_is_done(r: crate::engine::Result<()>) -> crate::engine::Result<()> {
+    match r {
+        Err(e) if e.is_not_found() => Ok(()),
+        r => r,
+    }
+}
+
+/// How a pull or push reports a layer: `abc123 Downloading 3/10 MB`.
+fn layer_detail(p: &PullProgress, with_layer: bool) -> String {
+    let status = if with_layer {
+        format!("{} {}", p.layer, p.status)
+    } else {
+        p.status.clone()
+    };
+    let detail = if p.total > 0 {
+        format!("{status} {}/{} MB", p.current >> 20, p.total >> 20)
+    } else {
+        status
+    };
+    detail.trim().to_string()
+}
+
+impl<E: crate::engine::Engine> Executor<'_, E> {
+    /// Runs one step with its progress events.
+    pub(super) async fn step(&self, s: &Step) -> Result<(), ExecError> {
+        let id = s.op.resource();
+        let (working, done) = words(s);
+        let quiet_step = matches!(s.op, Op::ConnectNetwork { .. } | Op::CopyFiles { .. });
+        if !quiet_step && !s.op.is_wait() {
+            self.progress.event(Event::working(&id, working));
+        }
+        let result = match &s.op {
+            Op::WaitHealthy { name } | Op::WaitCompleted { name } | Op::WaitReady { name } => {
+                let wait = match &s.op {
+                    Op::WaitHealthy { .. } => Wait::Healthy,
+                    Op::WaitCompleted { .. } => Wait::Completed,
+                    _ => Wait::Ready,
+                };
+                // a wait after this plan's start of the container settles from now, however
+                // late the engine says it started
+                let fresh = !s.deps.is_empty();
+                let (engine, monitor) = (self.engine, self.monitor);
+                monitor::wait(engine, monitor, self.progress, &id, name, &wait, fresh)
+                    .await
+                    .map(|passed| passed.status())
+                    .map_err(|message| ExecError {
+                        service: s.group.service().map(str::to_string),
+                        doing: s.op.to_string(),
+                        message,
+                        hint: None,
+                        unreachable: false,
+                    })
+            }
+            op => self
+                .call(s, op, &id)
+                .await
+                .map(|()| done)
+                .map_err(|e| fail(s, e)),
+        };
+        match result {
+            Ok(status) => {
+                if !quiet_step {
+                    self.progress.event(Event::done(&id, status));
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.progress.event(Event::error(&id, &e.message));
+                Err(e)
+            }
+        }
+    }
+
+    /// The engine call of an operation (waits aside).
+    async fn call(&self, s: &Step, op: &Op, id: &str) -> crate::engine::Result<()> {
+        let engine = self.engine;
+        match op {
+            Op::PullImage { image } => {
+                let report = |p: PullProgress| {
+                    let e = Event::working(id, "Pulling").detail(layer_detail(&p, true));
+                    self.progress.event(e);
+                };
+                engine.pull_image(image, &report).await
+            }
+            Op::BuildImage { spec } => {
+                let service = s.group.service().unwrap_or_default();
+                self.build(spec, service).await.map(|_| ())
+            }
+            Op::TagImage { source, target } => engine.tag_image(source, target).await,
+            Op::PushImage { image } => {
+                let report = |p: PullProgress| {
+                    let e = Event::working(id, "Pushing").detail(layer_detail(&p, false));
+                    self.progress.event(e);
+                };
+                engine.push_image(image, &report).await
+            }
+            Op::RemoveImage { image } => engine.remove_image(image).await,
+            Op::CreateNetwork { spec } => engine.create_network((**spec).clone()).await.map(|_| ()),
+            Op::RemoveNetwork { name } => gone_is_done(engine.remove_network(name).await),
+            Op::CreateVolume { spec } => engine.create_volume((**spec).clone()).await,
+            Op::RemoveVolume { name } => gone_is_done(engine.remove_volume(name).await),
+            Op::CreateContainer { name, spec } => engine
+                .create_container(name, spec.body.clone())
+                .await
+                .map(|_| ()),
+            Op::ConnectNetwork {
+                container,
+                network,
+                endpoint,
+            } => {
+                let endpoint = (**endpoint).clone();
+                engine.connect_network(container, network, endpoint).await
+            }
+            Op::CopyFiles {
+                container,
+                dir,
+                tar,
+            } => engine.upload(container, dir, tar.clone()).await,
+            Op::StartContainer { name } => engine.start_container(name).await,
+            Op::StopContainer { name, timeout } => {
+                gone_is_done(engine.stop_container(name, *timeout).await)
+            }
+            Op::RestartContainer { name, timeout } => {
+                engine.restart_container(name, *timeout).await
+            }
+            Op::KillContainer { name, signal } => engine.kill_container(name, signal).await,
+            Op::PauseContainer { name } => engine.pause_container(name).await,
+            Op::UnpauseContainer { name } => engine.unpause_container(name).await,
+            Op::RemoveContainer {
+                name,
+                force,
+                volumes,
+            } => gone_is_done(engine.remove_container(name, *force, *volumes).await),
+            Op::RenameContainer { from, to } => engine.rename_container(from, to).await,
+            Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. } => Ok(()),
+        }
+    }
+
+    /// Makes the context tar (on a blocking thread: it reads the folder) and builds; the
+    /// builder's lines go out as messages prefixed with the service.
+    async fn build(
+        &self,
+        spec: &crate::build::BuildSpec,
+        service: &str,
+    ) -> Result<String, EngineError> {
+        use crate::build::{DockerfileSource, context};
+        let (dir, dockerfile) = (spec.context.clone(), spec.dockerfile.clone());
+        let (tar, name) = tokio::task::spawn_blocking(move || match &dockerfile {
+            DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p)),
+            DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t)),
+        })
+        .await
+        .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?
+        .map_err(|e| {
+            let context = spec.context.display();
+            let message = format!("cannot read the build context {context}: {e}");
+            EngineError::new(ErrorKind::Other, message)
+        })?;
+        let mut request = spec.request.clone();
+        request.dockerfile = name;
+        let progress: &dyn Progress = self.progress;
+        let output = |line: &str| progress.message(&format!("{service}  | {line}"));
+        self.engine.build_image(request, tar, &output).await
+    }
+}

@@ -1,0 +1,115 @@
+//! The networks and volumes a plan needs first: those the services in scope use and the engine
+//! lacks are created, external ones must exist, and one made elsewhere under the same name is
+//! used with a warning.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Project, VolumeKind};
+use crate::names::labels;
+use crate::observe::Observed;
+
+use super::{Group, Op, Plan, PlanError, Reason, error, hash, spec};
+
+/// The steps creating the missing networks and volumes the services in `scope` use (external
+/// ones must exist); returns them, for the containers to wait on.
+pub(super) fn infra(
+    project: &Project,
+    observed: &Observed,
+    scope: &BTreeSet<String>,
+    plan: &mut Plan,
+) -> Result<Vec<usize>, PlanError> {
+    // networks and volumes the services in scope use
+    let mut net_keys = BTreeSet::new();
+    let mut vol_keys = BTreeSet::new();
+    for name in scope {
+        let svc = &project.services[name];
+        if svc.network_mode.is_empty() {
+            net_keys.extend(svc.networks.keys().cloned());
+        }
+        for v in &svc.volumes {
+            if v.kind == VolumeKind::Volume && project.volumes.contains_key(&v.source) {
+                vol_keys.insert(v.source.clone());
+            }
+        }
+    }
+    let mut infra: Vec<usize> = Vec::new();
+    for key in &net_keys {
+        let Some(n) = project.networks.get(key) else {
+            continue;
+        };
+        let name = crate::names::network_name(project, key);
+        match observed.networks.get(&name) {
+            Some(found) if !n.external => {
+                let label = found.labels.get(labels::NETWORK);
+                if label.is_some_and(|l| l != key) {
+                    return Err(error(
+                        None,
+                        format!(
+                            "network {name} exists with label {}={:?}, expected {key:?}",
+                            labels::NETWORK,
+                            label.map(String::as_str).unwrap_or_default()
+                        ),
+                        Some(format!(
+                            "remove it (`docker network rm {name}`) or mark it `external: true`"
+                        )),
+                    ));
+                }
+                let hash = found.labels.get(labels::CONFIG_HASH);
+                if hash.is_some_and(|h| !h.is_empty() && *h != hash::network(n)) {
+                    plan.warnings.push(format!(
+                        "network {name} was created with another configuration: `rcompose down` then `up` applies the new one"
+                    ));
+                }
+                if found.labels.get(labels::PROJECT) != Some(&project.name) {
+                    plan.warnings.push(format!(
+                        "a network named {name} exists but was not created for this project: using it (set `external: true` to make that explicit)"
+                    ));
+                }
+            }
+            Some(_) => {}
+            None if n.external => {
+                return Err(error(
+                    None,
+                    format!("external network {name} not found"),
+                    Some(format!("create it first: `docker network create {name}`")),
+                ));
+            }
+            None => {
+                let create = Op::CreateNetwork {
+                    spec: Box::new(spec::network(project, key)),
+                };
+                let i = plan.add(create, Group::Project, vec![], Reason::Missing);
+                infra.push(i);
+            }
+        }
+    }
+    for key in &vol_keys {
+        let v = &project.volumes[key];
+        let name = crate::names::volume_name(project, key);
+        match observed.volumes.get(&name) {
+            Some(found) => {
+                if !v.external && found.labels.get(labels::PROJECT) != Some(&project.name) {
+                    plan.warnings.push(format!(
+                        "volume {name} already exists but was not created by this project: using it (set `external: true` to make that explicit)"
+                    ));
+                }
+            }
+            None if v.external => {
+                return Err(error(
+                    None,
+                    format!("external volume {name} not found"),
+                    Some(format!("create it first: `docker volume create {name}`")),
+                ));
+            }
+            None => {
+                let create = Op::CreateVolume {
+                    spec: Box::new(spec::volume(project, key)),
+                };
+                let i = plan.add(create, Group::Project, vec![], Reason::Missing);
+                infra.push(i);
+            }
+        }
+    }
+
+    Ok(infra)
+}

@@ -1,0 +1,185 @@
+//! The plan's vocabulary: one engine API call per [`Op`], what the progress display calls the
+//! object it acts on, and how a plan prints it (`up --dry-run`).
+
+use std::fmt;
+
+use crate::engine::{EndpointSettings, NetworkCreateRequest, VolumeCreateRequest};
+
+use super::spec;
+
+/// One engine API call.
+#[derive(Debug, Clone)]
+pub enum Op {
+    PullImage {
+        image: String,
+    },
+    /// Builds from a context folder (made into a tar when the step runs).
+    BuildImage {
+        spec: Box<crate::build::BuildSpec>,
+    },
+    TagImage {
+        source: String,
+        target: String,
+    },
+    PushImage {
+        image: String,
+    },
+    RemoveImage {
+        image: String,
+    },
+    CreateNetwork {
+        spec: Box<NetworkCreateRequest>,
+    },
+    RemoveNetwork {
+        name: String,
+    },
+    CreateVolume {
+        spec: Box<VolumeCreateRequest>,
+    },
+    RemoveVolume {
+        name: String,
+    },
+    CreateContainer {
+        name: String,
+        spec: Box<spec::ContainerSpec>,
+    },
+    ConnectNetwork {
+        container: String,
+        network: String,
+        endpoint: Box<EndpointSettings>,
+    },
+    /// Copies a tar (secrets, configs) into a folder of a created container.
+    CopyFiles {
+        container: String,
+        dir: String,
+        tar: Vec<u8>,
+    },
+    StartContainer {
+        name: String,
+    },
+    StopContainer {
+        name: String,
+        timeout: Option<i64>,
+    },
+    RestartContainer {
+        name: String,
+        timeout: Option<i64>,
+    },
+    KillContainer {
+        name: String,
+        signal: String,
+    },
+    PauseContainer {
+        name: String,
+    },
+    UnpauseContainer {
+        name: String,
+    },
+    RemoveContainer {
+        name: String,
+        force: bool,
+        volumes: bool,
+    },
+    RenameContainer {
+        from: String,
+        to: String,
+    },
+    /// Waits until the container is healthy (a `service_healthy` dependency).
+    WaitHealthy {
+        name: String,
+    },
+    /// Waits until the container exited 0 (a `service_completed_successfully` dependency).
+    WaitCompleted {
+        name: String,
+    },
+    /// Waits until the container is running (healthy if it has a healthcheck), or exited 0 (`--wait`).
+    WaitReady {
+        name: String,
+    },
+}
+
+impl Op {
+    /// What the progress display calls the object: `Container p-web-1`, `Network p_default`.
+    pub fn resource(&self) -> String {
+        match self {
+            Op::PullImage { image } | Op::RemoveImage { image } | Op::PushImage { image } => {
+                format!("Image {image}")
+            }
+            Op::BuildImage { spec } => format!("Image {}", spec.request.tag),
+            Op::TagImage { target, .. } => format!("Image {target}"),
+            Op::CreateNetwork { spec } => format!("Network {}", spec.name),
+            Op::RemoveNetwork { name } => format!("Network {name}"),
+            Op::CreateVolume { spec } => {
+                format!("Volume {}", spec.name.as_deref().unwrap_or_default())
+            }
+            Op::RemoveVolume { name } => format!("Volume {name}"),
+            Op::CreateContainer { name, .. }
+            | Op::StartContainer { name }
+            | Op::StopContainer { name, .. }
+            | Op::RestartContainer { name, .. }
+            | Op::KillContainer { name, .. }
+            | Op::PauseContainer { name }
+            | Op::UnpauseContainer { name }
+            | Op::RemoveContainer { name, .. }
+            | Op::WaitHealthy { name }
+            | Op::WaitCompleted { name }
+            | Op::WaitReady { name } => format!("Container {name}"),
+            Op::ConnectNetwork { container, .. } | Op::CopyFiles { container, .. } => {
+                format!("Container {container}")
+            }
+            Op::RenameContainer { to, .. } => format!("Container {to}"),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::PullImage { image } => write!(f, "pull image {image}"),
+            Op::BuildImage { spec } => write!(f, "build image {}", spec.request.tag),
+            Op::TagImage { source, target } => write!(f, "tag image {source} as {target}"),
+            Op::PushImage { image } => write!(f, "push image {image}"),
+            Op::RemoveImage { image } => write!(f, "remove image {image}"),
+            Op::CreateNetwork { spec } => write!(f, "create network {}", spec.name),
+            Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
+            Op::CreateVolume { spec } => {
+                write!(
+                    f,
+                    "create volume {}",
+                    spec.name.as_deref().unwrap_or_default()
+                )
+            }
+            Op::RemoveVolume { name } => write!(f, "remove volume {name}"),
+            Op::CreateContainer { name, .. } => write!(f, "create container {name}"),
+            Op::ConnectNetwork {
+                container, network, ..
+            } => write!(f, "connect container {container} to network {network}"),
+            Op::CopyFiles { container, dir, .. } => {
+                write!(f, "copy files into container {container}:{dir}")
+            }
+            Op::StartContainer { name } => write!(f, "start container {name}"),
+            Op::StopContainer { name, .. } => write!(f, "stop container {name}"),
+            Op::RestartContainer { name, .. } => write!(f, "restart container {name}"),
+            Op::KillContainer { name, signal } => write!(f, "kill container {name} ({signal})"),
+            Op::PauseContainer { name } => write!(f, "pause container {name}"),
+            Op::UnpauseContainer { name } => write!(f, "unpause container {name}"),
+            Op::RemoveContainer { name, .. } => write!(f, "remove container {name}"),
+            Op::RenameContainer { from, to } => write!(f, "rename container {from} to {to}"),
+            Op::WaitHealthy { name } => write!(f, "wait until container {name} is healthy"),
+            Op::WaitCompleted { name } => {
+                write!(f, "wait until container {name} completed successfully")
+            }
+            Op::WaitReady { name } => write!(f, "wait until container {name} is ready"),
+        }
+    }
+}
+
+impl Op {
+    /// A wait only listens to the engine: it does not count against the parallel limit.
+    pub fn is_wait(&self) -> bool {
+        matches!(
+            self,
+            Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. }
+        )
+    }
+}
