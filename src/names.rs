@@ -46,20 +46,19 @@ pub fn image_name(project: &str, service: &str, svc: &Service) -> String {
 
 /// The engine name of a project network: its `name`, or `<project>_<key>`.
 pub fn network_name(p: &Project, key: &str) -> String {
-    p.networks
-        .get(key)
-        .map(|n| n.name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("{}_{key}", p.name))
+    resource_name(&p.name, key, p.networks.get(key).map(|n| n.name.as_str()))
 }
 
 /// The engine name of a project volume: its `name`, or `<project>_<key>`.
 pub fn volume_name(p: &Project, key: &str) -> String {
-    p.volumes
-        .get(key)
-        .map(|v| v.name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("{}_{key}", p.name))
+    resource_name(&p.name, key, p.volumes.get(key).map(|v| v.name.as_str()))
+}
+
+fn resource_name(project: &str, key: &str, name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => format!("{project}_{key}"),
+    }
 }
 
 /// The `com.docker.compose.depends_on` label of a service's containers:

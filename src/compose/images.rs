@@ -9,7 +9,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::model::Project;
 use crate::observe::Observed;
-use crate::plan::{self, Build, Pull, UpOptions};
+use crate::plan::{self, Build, Plan, Pull, UpOptions};
 use crate::progress::Quiet;
 
 use super::Compose;
@@ -65,11 +65,15 @@ impl<E: Engine> Compose<E> {
         let wanted = plan::wanted_builds(project, &observed, scope, Build::Always);
         let sources = crate::observe::build_sources(project, &wanted, overrides);
         let builds = plan::builds(project, &wanted, overrides, &sources)?;
-        if builds.is_empty() {
+        self.run_any(&project.name, &builds, quiet).await
+    }
+
+    /// Runs `plan` (shown unless `quiet`) when it has steps; whether it had.
+    async fn run_any(&self, project: &str, plan: &Plan, quiet: bool) -> Result<bool, Error> {
+        if plan.is_empty() {
             return Ok(false);
         }
-        self.run_plan(&project.name, &builds, self.sink(quiet))
-            .await?;
+        self.run_plan(project, plan, self.sink(quiet)).await?;
         Ok(true)
     }
 
@@ -92,7 +96,8 @@ impl<E: Engine> Compose<E> {
             missing_only,
             ignore_failures,
         );
-        self.run_plan(&project.name, &pulls, self.sink(quiet)).await
+        self.run_any(&project.name, &pulls, quiet).await?;
+        Ok(())
     }
 
     /// `rcompose push`: the images the services in `scope` build and name; `false` when there
@@ -105,12 +110,7 @@ impl<E: Engine> Compose<E> {
         quiet: bool,
     ) -> Result<bool, Error> {
         let pushes = plan::push_command(project, scope, ignore_failures);
-        if pushes.is_empty() {
-            return Ok(false);
-        }
-        self.run_plan(&project.name, &pushes, self.sink(quiet))
-            .await?;
-        Ok(true)
+        self.run_any(&project.name, &pushes, quiet).await
     }
 
     /// A watch's `rebuild`: the services' images built again, their containers recreated (and

@@ -49,13 +49,8 @@ async fn a_fresh_project_is_created_then_left_alone() {
     let c = compose();
     c.engine().exits.lock().unwrap().insert("migrate".into(), 0);
     let p = project(APP);
-    let calls = up(&c, &p, &UpOptions::default()).await;
-    let at = |s: &str| {
-        calls
-            .iter()
-            .position(|l| l == s)
-            .unwrap_or_else(|| panic!("{s}: {calls:?}"))
-    };
+    up(&c, &p, &UpOptions::default()).await;
+    let at = |call: &str| c.engine().at(call);
     assert!(at("create network p_default") < at("create p-db-1"));
     assert!(at("start p-db-1") < at("start p-migrate-1"));
     assert!(
@@ -189,13 +184,7 @@ async fn down_removes_containers_dependents_first_then_the_network() {
     let target = Target::Project(Box::new(p));
     let done = c.down(&target, &[], &Default::default()).await.unwrap();
     assert_eq!(done, Done::Acted);
-    let calls = c.engine().calls();
-    let at = |s: &str| {
-        calls
-            .iter()
-            .position(|l| l == s)
-            .unwrap_or_else(|| panic!("{s}: {calls:?}"))
-    };
+    let at = |call: &str| c.engine().at(call);
     assert!(at("stop p-web-1") < at("stop p-db-1"), "dependents first");
     assert!(at("rm p-db-1") < at("remove network p_default"));
     assert_eq!(c.engine().containers(), Vec::<String>::new());

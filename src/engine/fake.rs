@@ -93,6 +93,15 @@ impl Fake {
         self.log.lock().expect("fake log").clone()
     }
 
+    /// Where `call` stands among the calls made so far (a test fails when it was not made).
+    pub fn at(&self, call: &str) -> usize {
+        let calls = self.calls();
+        calls
+            .iter()
+            .position(|l| l == call)
+            .unwrap_or_else(|| panic!("no `{call}` in {calls:?}"))
+    }
+
     /// Forgets the calls made so far.
     pub fn clear_calls(&self) {
         self.log.lock().expect("fake log").clear();
@@ -171,6 +180,11 @@ impl Fake {
     }
 }
 
+/// Whether an object's labels say it belongs to `project`.
+fn of(project: &str, object_labels: &BTreeMap<String, String>) -> bool {
+    object_labels.get(labels::PROJECT).map(String::as_str) == Some(project)
+}
+
 fn no_such(name: &str) -> EngineError {
     EngineError::new(ErrorKind::NotFound, format!("No such container: {name}"))
 }
@@ -206,34 +220,20 @@ impl Inventory for Fake {
         let w = self.world.lock().expect("fake world");
         Ok(w.containers
             .iter()
-            .filter(|(_, c)| {
-                project.is_none_or(|p| c.labels.get(labels::PROJECT).map(String::as_str) == Some(p))
-            })
+            .filter(|(_, c)| project.is_none_or(|p| of(p, &c.labels)))
             .filter(|(_, c)| all || c.status == Status::Running)
             .map(|(n, c)| info(n, c))
             .collect())
     }
     async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {
         let w = self.world.lock().expect("fake world");
-        let mine = |l: &BTreeMap<String, String>| {
-            l.get(labels::PROJECT).map(String::as_str) == Some(project)
-        };
-        Ok(w.networks
-            .values()
-            .filter(|n| mine(&n.labels))
-            .cloned()
-            .collect())
+        let mine = w.networks.values().filter(|n| of(project, &n.labels));
+        Ok(mine.cloned().collect())
     }
     async fn list_volumes(&self, project: &str) -> Result<Vec<VolumeInfo>> {
         let w = self.world.lock().expect("fake world");
-        let mine = |l: &BTreeMap<String, String>| {
-            l.get(labels::PROJECT).map(String::as_str) == Some(project)
-        };
-        Ok(w.volumes
-            .values()
-            .filter(|v| mine(&v.labels))
-            .cloned()
-            .collect())
+        let mine = w.volumes.values().filter(|v| of(project, &v.labels));
+        Ok(mine.cloned().collect())
     }
     async fn find_network(&self, name: &str) -> Result<Option<NetworkInfo>> {
         Ok(self

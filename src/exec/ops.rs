@@ -7,7 +7,7 @@ use crate::plan::{Op, Step};
 use crate::progress::{Event, Progress};
 use crate::ready::Wait;
 
-use super::monitor::{self};
+use super::monitor;
 use super::{ExecError, Executor};
 
 /// The progress words of an operation: (while working, when done).

@@ -4,63 +4,8 @@
 use super::error::{ErrorKind, LoadError, Span};
 use super::interpolate::path_string;
 use super::merge::to_mapping;
-use super::paths::PathTable;
+use super::tables::{TRANSFORMS, Transform as T};
 use super::yaml::{Key, Map, Node, Value};
-
-#[derive(Clone, Copy)]
-enum T {
-    Service,
-    FileMount,
-    StringOrX,
-    KeyValue,
-    DependsOn,
-    EnvFile,
-    StringOrList,
-    Dns,
-    Extends,
-    Gpus,
-    SliceToMap,
-    Volume,
-    Device,
-    Ports,
-    Build,
-    Ssh,
-    MaybeExternal,
-    Include,
-}
-
-static TRANSFORMS: std::sync::LazyLock<PathTable<T>> =
-    std::sync::LazyLock::new(|| PathTable::new(TRANSFORM_LIST));
-
-const TRANSFORM_LIST: &[(&str, T)] = &[
-    ("services.*", T::Service),
-    ("services.*.build.secrets.*", T::FileMount),
-    ("services.*.build.provenance", T::StringOrX),
-    ("services.*.build.sbom", T::StringOrX),
-    ("services.*.build.additional_contexts", T::KeyValue),
-    ("services.*.depends_on", T::DependsOn),
-    ("services.*.env_file", T::EnvFile),
-    ("services.*.label_file", T::StringOrList),
-    ("services.*.extends", T::Extends),
-    ("services.*.gpus", T::Gpus),
-    ("services.*.networks", T::SliceToMap),
-    ("services.*.models", T::SliceToMap),
-    ("services.*.volumes.*", T::Volume),
-    ("services.*.dns", T::Dns),
-    ("services.*.devices.*", T::Device),
-    ("services.*.secrets.*", T::FileMount),
-    ("services.*.configs.*", T::FileMount),
-    ("services.*.ports", T::Ports),
-    ("services.*.build", T::Build),
-    ("services.*.build.ssh", T::Ssh),
-    ("services.*.develop.watch.*.ignore", T::StringOrList),
-    ("services.*.develop.watch.*.include", T::StringOrList),
-    ("volumes.*", T::MaybeExternal),
-    ("networks.*", T::MaybeExternal),
-    ("secrets.*", T::MaybeExternal),
-    ("configs.*", T::MaybeExternal),
-    ("include.*", T::Include),
-];
 
 /// Applies the canonical transforms to a whole document.
 /// Rewrites every short syntax of `doc` into its long form. `lenient` (loading without

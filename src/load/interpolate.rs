@@ -2,6 +2,7 @@
 //! `${VAR?e}`, `${VAR:+a}`, `${VAR+a}`, nesting and `$$`, over strings and whole node trees.
 
 use super::error::{ErrorKind, LoadError};
+use super::tables::{CASTS, Cast};
 use super::yaml::{Node, Value};
 
 /// Why a substitution failed.
@@ -254,72 +255,6 @@ pub fn node_variables(node: &Node, out: &mut std::collections::BTreeMap<String, 
         _ => {}
     }
 }
-
-/// A value type that Compose casts an interpolated string to, by key path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cast {
-    Int,
-    Float,
-    Bool,
-}
-
-/// Paths (with `*` for any key or index) whose string values Compose casts after substitution.
-static CASTS: std::sync::LazyLock<super::paths::PathTable<Cast>> =
-    std::sync::LazyLock::new(|| super::paths::PathTable::new(CAST_LIST));
-
-const CAST_LIST: &[(&str, Cast)] = &[
-    ("services.*.cpu_count", Cast::Int),
-    ("services.*.cpu_percent", Cast::Float),
-    ("services.*.cpu_period", Cast::Int),
-    ("services.*.cpu_quota", Cast::Int),
-    ("services.*.cpu_rt_period", Cast::Int),
-    ("services.*.cpu_rt_runtime", Cast::Int),
-    ("services.*.cpus", Cast::Float),
-    ("services.*.cpu_shares", Cast::Int),
-    ("services.*.init", Cast::Bool),
-    ("services.*.depends_on.*.required", Cast::Bool),
-    ("services.*.depends_on.*.restart", Cast::Bool),
-    ("services.*.deploy.replicas", Cast::Int),
-    ("services.*.deploy.update_config.parallelism", Cast::Int),
-    (
-        "services.*.deploy.update_config.max_failure_ratio",
-        Cast::Float,
-    ),
-    ("services.*.deploy.rollback_config.parallelism", Cast::Int),
-    (
-        "services.*.deploy.rollback_config.max_failure_ratio",
-        Cast::Float,
-    ),
-    ("services.*.deploy.restart_policy.max_attempts", Cast::Int),
-    (
-        "services.*.deploy.placement.max_replicas_per_node",
-        Cast::Int,
-    ),
-    ("services.*.healthcheck.retries", Cast::Int),
-    ("services.*.healthcheck.disable", Cast::Bool),
-    ("services.*.oom_kill_disable", Cast::Bool),
-    ("services.*.oom_score_adj", Cast::Int),
-    ("services.*.pids_limit", Cast::Int),
-    ("services.*.ports.*.target", Cast::Int),
-    ("services.*.privileged", Cast::Bool),
-    ("services.*.read_only", Cast::Bool),
-    ("services.*.scale", Cast::Int),
-    ("services.*.stdin_open", Cast::Bool),
-    ("services.*.tty", Cast::Bool),
-    ("services.*.ulimits.*", Cast::Int),
-    ("services.*.ulimits.*.hard", Cast::Int),
-    ("services.*.ulimits.*.soft", Cast::Int),
-    ("services.*.volumes.*.read_only", Cast::Bool),
-    ("services.*.volumes.*.volume.nocopy", Cast::Bool),
-    ("networks.*.external", Cast::Bool),
-    ("networks.*.internal", Cast::Bool),
-    ("networks.*.attachable", Cast::Bool),
-    ("networks.*.enable_ipv4", Cast::Bool),
-    ("networks.*.enable_ipv6", Cast::Bool),
-    ("volumes.*.external", Cast::Bool),
-    ("secrets.*.external", Cast::Bool),
-    ("configs.*.external", Cast::Bool),
-];
 
 fn cast_for(path: &[String]) -> Option<Cast> {
     CASTS.find(path)

@@ -1,58 +1,10 @@
 //! Merging compose files (and `extends`) with Compose's rules: mappings merge, lists append, some
 //! keys replace or merge on a key; `!reset` drops and `!override` replaces; then de-duplication.
 
-use std::sync::LazyLock;
-
 use super::error::{ErrorKind, LoadError};
 use super::interpolate::path_string;
-use super::paths::PathTable;
+use super::tables::{Index, RULES, Rule, UNIQUE};
 use super::yaml::{Key, MergeTag, Node, Value};
-
-#[derive(Clone, Copy)]
-enum Rule {
-    ToSequence,
-    Replace,
-    Build,
-    DependsOn,
-    ToMapping,
-    ExtraHosts,
-    Logging,
-    IpamConfig,
-}
-
-static RULES: LazyLock<PathTable<Rule>> = LazyLock::new(|| PathTable::new(RULE_LIST));
-
-const RULE_LIST: &[(&str, Rule)] = &[
-    ("networks.*.ipam.config", Rule::IpamConfig),
-    ("networks.*.labels", Rule::ToSequence),
-    ("volumes.*.labels", Rule::ToSequence),
-    ("services.*.annotations", Rule::ToSequence),
-    ("services.*.build", Rule::Build),
-    ("services.*.build.args", Rule::ToSequence),
-    ("services.*.build.additional_contexts", Rule::ToSequence),
-    ("services.*.build.extra_hosts", Rule::ExtraHosts),
-    ("services.*.build.labels", Rule::ToSequence),
-    ("services.*.command", Rule::Replace),
-    ("services.*.depends_on", Rule::DependsOn),
-    ("services.*.deploy.labels", Rule::ToSequence),
-    ("services.*.dns", Rule::ToSequence),
-    ("services.*.dns_opt", Rule::ToSequence),
-    ("services.*.dns_search", Rule::ToSequence),
-    ("services.*.entrypoint", Rule::Replace),
-    ("services.*.env_file", Rule::ToSequence),
-    ("services.*.label_file", Rule::ToSequence),
-    ("services.*.environment", Rule::ToSequence),
-    ("services.*.extra_hosts", Rule::ExtraHosts),
-    ("services.*.healthcheck.test", Rule::Replace),
-    ("services.*.labels", Rule::ToSequence),
-    ("services.*.volumes.*.volume.labels", Rule::ToSequence),
-    ("services.*.logging", Rule::Logging),
-    ("services.*.models", Rule::ToMapping),
-    ("services.*.networks", Rule::ToMapping),
-    ("services.*.sysctls", Rule::ToSequence),
-    ("services.*.tmpfs", Rule::ToSequence),
-    ("services.*.ulimits.*", Rule::Replace),
-];
 
 /// Merges `over` into `base`. `path` is the key path of `base`.
 pub fn merge(base: Node, over: Node, path: &mut Vec<String>) -> Result<Node, LoadError> {
@@ -328,51 +280,6 @@ pub fn to_mapping(node: Node, dependency: bool) -> Node {
         _ => node,
     }
 }
-
-#[derive(Clone, Copy)]
-enum Index {
-    KeyValue,
-    Volume,
-    Device,
-    Expose,
-    Mount(&'static str),
-    Port,
-    EnvFile,
-}
-
-static UNIQUE: LazyLock<PathTable<Index>> = LazyLock::new(|| PathTable::new(UNIQUE_LIST));
-
-const UNIQUE_LIST: &[(&str, Index)] = &[
-    ("networks.*.labels", Index::KeyValue),
-    ("networks.*.ipam.options", Index::KeyValue),
-    ("services.*.annotations", Index::KeyValue),
-    ("services.*.build.args", Index::KeyValue),
-    ("services.*.build.additional_contexts", Index::KeyValue),
-    ("services.*.build.platform", Index::KeyValue),
-    ("services.*.build.tags", Index::KeyValue),
-    ("services.*.build.labels", Index::KeyValue),
-    ("services.*.cap_add", Index::KeyValue),
-    ("services.*.cap_drop", Index::KeyValue),
-    ("services.*.devices", Index::Device),
-    ("services.*.configs", Index::Mount("")),
-    ("services.*.deploy.labels", Index::KeyValue),
-    ("services.*.dns", Index::KeyValue),
-    ("services.*.dns_opt", Index::KeyValue),
-    ("services.*.dns_search", Index::KeyValue),
-    ("services.*.environment", Index::KeyValue),
-    ("services.*.env_file", Index::EnvFile),
-    ("services.*.expose", Index::Expose),
-    ("services.*.labels", Index::KeyValue),
-    ("services.*.links", Index::KeyValue),
-    ("services.*.networks.*.aliases", Index::KeyValue),
-    ("services.*.networks.*.link_local_ips", Index::KeyValue),
-    ("services.*.ports", Index::Port),
-    ("services.*.profiles", Index::KeyValue),
-    ("services.*.secrets", Index::Mount("/run/secrets")),
-    ("services.*.sysctls", Index::KeyValue),
-    ("services.*.tmpfs", Index::KeyValue),
-    ("services.*.volumes", Index::Volume),
-];
 
 fn index_key(ix: Index, n: &Node) -> Option<String> {
     let s = n.scalar_string();

@@ -15,7 +15,7 @@ pub mod paths;
 pub mod rules;
 pub mod schema;
 mod short;
-mod typing;
+mod tables;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -179,7 +179,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     });
 
     // The typed model.
-    let typed = typing::prepare_for_model(&mut dict)
+    let typed = normalize::prepare_for_model(&mut dict)
         .map_err(LoadErrors::from)
         .and_then(|()| {
             serde_json::from_value::<Project>(dict.to_json())

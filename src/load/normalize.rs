@@ -1,12 +1,16 @@
 //! After all files are merged: defaults, absolute paths, environment resolution, Compose's
-//! normalization (default network, implicit dependencies, resource names); the value
-//! conversions the typed model expects are in `typing`.
+//! normalization (default network, implicit dependencies, resource names) and the value
+//! conversions the typed model expects (lists of `k=v` to maps, commands to argv, hosts).
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
-use super::error::{LoadError, Span};
+use super::error::{ErrorKind, LoadError, Span};
+use super::interpolate::path_string;
+use super::merge::go_sprint;
 use super::paths::PathTable;
+use super::tables::{
+    DEFAULTS, Defaulted as D, MODEL_VALUES, ModelValue as M, PATHS, PathKind as P,
+};
 use super::yaml::{Key, Map, Node, Value};
 
 /// A visitor, called where a pattern of the walk's table matches: (node, key path, the
@@ -64,26 +68,7 @@ fn set_default(node: &mut Node, key: &str, value: Node) {
 
 /// Compose's default values (build context, secret targets, port protocol/mode, bind options).
 pub fn set_defaults(doc: &mut Node) -> Result<(), LoadError> {
-    #[derive(Clone, Copy)]
-    enum D {
-        Build,
-        Secret,
-        Port,
-        Device,
-    }
-    static TABLE: LazyLock<PathTable<D>> = LazyLock::new(|| {
-        PathTable::new(&[
-            ("services.*.build", D::Build),
-            ("services.*.secrets.*", D::Secret),
-            ("services.*.ports.*", D::Port),
-            (
-                "services.*.deploy.resources.reservations.devices.*",
-                D::Device,
-            ),
-            ("services.*.gpus.*", D::Device),
-        ])
-    });
-    walk(doc, &mut Vec::new(), &TABLE, &mut |n, _, kind| {
+    walk(doc, &mut Vec::new(), &DEFAULTS, &mut |n, _, kind| {
         let span = n.span.clone();
         match kind {
             D::Build => set_default(n, "context", Node::str(".", span)),
@@ -153,34 +138,12 @@ fn is_remote_context(v: &str) -> bool {
 
 /// Makes the file paths of the model absolute, as Compose does.
 pub fn resolve_paths(doc: &mut Node, base: &Path, home: Option<&str>) -> Result<(), LoadError> {
-    #[derive(Clone, Copy)]
-    enum P {
-        Context,
-        File,
-        Volume,
-        LocalVolume,
-    }
-    static TABLE: LazyLock<PathTable<P>> = LazyLock::new(|| {
-        PathTable::new(&[
-            ("services.*.build.context", P::Context),
-            ("services.*.build.additional_contexts.*", P::Context),
-            ("services.*.env_file.*.path", P::File),
-            ("services.*.label_file.*", P::File),
-            ("services.*.develop.watch.*.path", P::File),
-            ("services.*.build.ssh.*", P::File),
-            ("configs.*.file", P::File),
-            ("secrets.*.file", P::File),
-            ("services.*.extends.file", P::File),
-            ("services.*.volumes.*", P::Volume),
-            ("volumes.*", P::LocalVolume),
-        ])
-    });
     let abs_str = |n: &mut Node| {
         if let Value::Str(s) = &mut n.value {
             *s = abs_path(base, s, home);
         }
     };
-    walk(doc, &mut Vec::new(), &TABLE, &mut |n, _, kind| {
+    walk(doc, &mut Vec::new(), &PATHS, &mut |n, _, kind| {
         match kind {
             P::Context => {
                 if let Value::Str(s) = &n.value
@@ -440,4 +403,232 @@ fn resolve_values(node: &mut Node, env: &dyn Fn(&str) -> Option<String>, keep_em
         }
         _ => {}
     }
+}
+
+/// Converts values to the shapes the typed model reads (what Compose's decode hooks do).
+pub fn prepare_for_model(doc: &mut Node) -> Result<(), LoadError> {
+    walk(doc, &mut Vec::new(), &MODEL_VALUES, &mut |n, path, kind| {
+        match kind {
+            M::MapWithEquals => {
+                to_map_with_equals(n);
+            }
+            M::StringMap => {
+                to_string_map(n);
+            }
+            M::Command => {
+                if let Value::Str(s) = &n.value {
+                    let words = shell_words::split(s).map_err(|e| {
+                        LoadError::new(
+                            ErrorKind::Syntax,
+                            format!("cannot split `{s}` into words: {e}"),
+                        )
+                        .at(&n.span)
+                        .path(path_string(path))
+                    })?;
+                    n.value = Value::Seq(
+                        words
+                            .into_iter()
+                            .map(|w| Node::str(w, n.span.clone()))
+                            .collect(),
+                    );
+                } else if let Value::Seq(items) = &mut n.value {
+                    for it in items.iter_mut() {
+                        it.value = Value::Str(it.scalar_string().unwrap_or_default());
+                    }
+                }
+            }
+            M::HealthTest => {
+                if let Value::Str(s) = &n.value {
+                    let span = n.span.clone();
+                    n.value = Value::Seq(vec![
+                        Node::str("CMD-SHELL", span.clone()),
+                        Node::str(s.clone(), span),
+                    ]);
+                }
+            }
+            M::ExtraHosts => {
+                to_hosts(n);
+            }
+            M::StringList => match &mut n.value {
+                Value::Seq(items) => {
+                    for it in items.iter_mut() {
+                        it.value = Value::Str(it.scalar_string().unwrap_or_default());
+                    }
+                }
+                Value::Null => {}
+                _ => {
+                    let s = n.scalar_string().unwrap_or_default();
+                    let span = n.span.clone();
+                    n.value = Value::Seq(vec![Node::str(s, span)]);
+                }
+            },
+            M::Port => {
+                if let Some(pb) = n.get_mut("published")
+                    && !matches!(pb.value, Value::Str(_) | Value::Null)
+                {
+                    pb.value = Value::Str(pb.scalar_string().unwrap_or_default());
+                }
+                if let Some(t) = n.get_mut("target")
+                    && let Value::Str(s) = &t.value
+                    && let Ok(i) = s.parse::<i64>()
+                {
+                    t.value = Value::Int(i);
+                }
+            }
+            M::Count => {
+                if let Value::Str(s) = &n.value {
+                    if s.eq_ignore_ascii_case("all") {
+                        n.value = Value::Int(-1);
+                    } else if let Ok(i) = s.parse() {
+                        n.value = Value::Int(i);
+                    } else {
+                        return Err(LoadError::new(
+                            ErrorKind::Type,
+                            format!("invalid count `{s}`: only `all` or a number is allowed"),
+                        )
+                        .at(&n.span)
+                        .path(path_string(path)));
+                    }
+                }
+            }
+            M::Cpus => {
+                if let Value::Str(s) = &n.value {
+                    let f: f64 = s.trim().parse().map_err(|_| {
+                        LoadError::new(ErrorKind::Type, format!("invalid number of CPUs `{s}`"))
+                            .at(&n.span)
+                            .path(path_string(path))
+                    })?;
+                    n.value = Value::Float(f);
+                }
+            }
+            M::Ssh => {
+                if let Value::Map(m) = &n.value {
+                    let items = m
+                        .iter()
+                        .map(|(k, v)| match v.scalar_string().filter(|s| !s.is_empty()) {
+                            Some(path) => Node::str(format!("{}={path}", k.name), v.span.clone()),
+                            None => Node::str(k.name.clone(), k.span.clone()),
+                        })
+                        .collect();
+                    n.value = Value::Seq(items);
+                }
+            }
+            M::FileRef => {
+                for k in ["uid", "gid"] {
+                    if let Some(v) = n.get_mut(k)
+                        && !matches!(v.value, Value::Str(_))
+                    {
+                        v.value = Value::Str(v.scalar_string().unwrap_or_default());
+                    }
+                }
+            }
+            M::ProviderOptions => {
+                if let Value::Map(m) = &mut n.value {
+                    for (_, v) in m.iter_mut() {
+                        match &mut v.value {
+                            Value::Seq(items) => {
+                                for it in items.iter_mut() {
+                                    it.value = Value::Str(it.scalar_string().unwrap_or_default());
+                                }
+                            }
+                            _ => {
+                                let s = v.scalar_string().unwrap_or_default();
+                                v.value = Value::Seq(vec![Node::str(s, v.span.clone())]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(true)
+    })
+}
+
+fn to_map_with_equals(n: &mut Node) {
+    match &mut n.value {
+        Value::Seq(items) => {
+            let mut m = Map::new();
+            for it in items.iter() {
+                let s = it.scalar_string().unwrap_or_default();
+                match s.split_once('=') {
+                    Some((k, v)) => {
+                        m.insert(Key::new(k, it.span.clone()), Node::str(v, it.span.clone()))
+                    }
+                    None => m.insert(Key::new(s, it.span.clone()), Node::null(it.span.clone())),
+                };
+            }
+            n.value = Value::Map(m);
+        }
+        Value::Map(m) => {
+            for (_, v) in m.iter_mut() {
+                if !v.is_null() {
+                    v.value = Value::Str(go_sprint(v));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn to_string_map(n: &mut Node) {
+    match &mut n.value {
+        Value::Seq(items) => {
+            let mut m = Map::new();
+            for it in items.iter() {
+                let s = it.scalar_string().unwrap_or_default();
+                let (k, v) = s.split_once('=').unwrap_or((s.as_str(), ""));
+                m.insert(Key::new(k, it.span.clone()), Node::str(v, it.span.clone()));
+            }
+            n.value = Value::Map(m);
+        }
+        Value::Map(m) => {
+            for (_, v) in m.iter_mut() {
+                v.value = Value::Str(if v.is_null() {
+                    String::new()
+                } else {
+                    go_sprint(v)
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn to_hosts(n: &mut Node) {
+    let mut m = Map::new();
+    // `host=ip1,ip2` names several addresses, as in Compose
+    let mut add = |host: &str, ips: String, span: &Span| {
+        let e = m
+            .entry(Key::new(host, span.clone()))
+            .or_insert_with(|| Node::new(Value::Seq(vec![]), span.clone()));
+        if let Value::Seq(s) = &mut e.value {
+            for ip in ips.split(',') {
+                s.push(Node::str(ip, span.clone()));
+            }
+        }
+    };
+    match &n.value {
+        Value::Seq(items) => {
+            for it in items {
+                let s = it.scalar_string().unwrap_or_default();
+                let (h, ip) = match s.split_once('=') {
+                    Some(x) => x,
+                    None => s.split_once(':').unwrap_or((s.as_str(), "")),
+                };
+                add(h, ip.to_string(), &it.span);
+            }
+        }
+        Value::Map(mm) => {
+            for (k, v) in mm {
+                match &v.value {
+                    Value::Seq(ips) => ips.iter().for_each(|ip| {
+                        add(&k.name, ip.scalar_string().unwrap_or_default(), &v.span)
+                    }),
+                    _ => add(&k.name, v.scalar_string().unwrap_or_default(), &v.span),
+                }
+            }
+        }
+        _ => return,
+    }
+    n.value = Value::Map(m);
 }

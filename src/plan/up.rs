@@ -309,6 +309,12 @@ impl Planner<'_> {
             Reason::Created,
             None,
         );
+        self.start_new(r, created, needs, Reason::None);
+    }
+
+    /// The start of a new container of replica `r` once `created` is done (and what its
+    /// dependencies' conditions need).
+    fn start_new(&mut self, r: &Replica<'_>, created: usize, needs: &Needs, reason: Reason) {
         self.gates.created.insert(r.name.clone(), created);
         let mut deps = Vec::new();
         if !self.opts.no_start {
@@ -318,7 +324,7 @@ impl Planner<'_> {
         let op = Op::StartContainer {
             name: r.name.clone(),
         };
-        self.start(r, op, deps, Reason::None);
+        self.start(r, op, deps, reason);
     }
 
     /// A replica that diverged: the new container is created under a temporary name, then the
@@ -360,17 +366,8 @@ impl Planner<'_> {
         let rename = self
             .plan
             .for_service(r.service, rename, vec![gone], reason.clone());
-        self.gates.created.insert(r.name.clone(), rename);
         self.gates.replaced.insert(r.service.to_string());
-        let mut deps = Vec::new();
-        if !self.opts.no_start {
-            deps = self.start_deps(needs);
-            deps.push(rename);
-        }
-        let op = Op::StartContainer {
-            name: r.name.clone(),
-        };
-        self.start(r, op, deps, reason);
+        self.start_new(r, rename, needs, reason);
     }
 
     /// A replica that stays: restarted when a `restart: true` dependency was replaced, started
