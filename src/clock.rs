@@ -1,5 +1,5 @@
 //! Wall-clock time as the commands need it: now, RFC 3339 timestamps read (to the second or the
-//! nanosecond), and Unix seconds as a UTC civil date.
+//! nanosecond), `--since`/`--until` times, and Unix seconds as a UTC civil date.
 
 /// Seconds since the Unix epoch (0 if the clock is before it).
 pub fn now_secs() -> i64 {

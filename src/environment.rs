@@ -425,8 +425,11 @@ async fn teardown(compose: &Compose, project: &Project, timeout: Option<i64>) ->
 /// What a command run in a container printed, and its exit code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
+    /// Its exit code.
     pub code: i64,
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr.
     pub stderr: String,
 }
 

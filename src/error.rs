@@ -19,7 +19,12 @@ pub enum Error {
     /// and key path).
     Load(LoadErrors),
     /// The engine did not answer (`host` is where rcompose looked).
-    Unreachable { host: String, message: String },
+    Unreachable {
+        /// Where it looked (`unix:///var/run/docker.sock`).
+        host: String,
+        /// What the connection said.
+        message: String,
+    },
     /// Planning refused the project before anything was touched.
     Plan(PlanError),
     /// A step of a plan failed: its service, what rcompose was doing, the engine's words.
@@ -29,34 +34,58 @@ pub enum Error {
         /// What rcompose was doing (`start container p-app-run-1`), when it says more than
         /// the engine's message.
         doing: Option<String>,
+        /// The engine's error.
         source: EngineError,
     },
     /// Services were not ready: the first failure, and where each service not ready is.
     NotReady(NotReady),
     /// A wait of a test environment failed or timed out.
     Wait {
+        /// The service waited for.
         service: String,
+        /// What was awaited.
         wait: Wait,
+        /// Why it did not pass (or where the container is at the time limit).
         reason: String,
         /// The service's last log lines (indented), empty when it printed nothing.
         logs: String,
     },
     /// A call about one service of a test environment failed, or there is no such service or
     /// port.
-    Service { service: String, message: String },
+    Service {
+        /// The service of the handle.
+        service: String,
+        /// What failed, with what rcompose was doing.
+        message: String,
+    },
     /// A value on the command line that cannot be used: `invalid --scale "x": ...`.
     Invalid {
+        /// The flag (`--scale`), or what the value is (`time`, `port`).
         flag: String,
+        /// The value as given.
         value: String,
+        /// What was expected.
         why: String,
     },
     /// Reading or writing a local file, stdin or stdout failed.
-    Io { doing: String, message: String },
+    Io {
+        /// What rcompose was doing (`cannot read stdin`).
+        doing: String,
+        /// The system's error.
+        message: String,
+    },
     /// What rcompose was doing when `source` happened (`tearing down p: ...`).
-    During { doing: String, source: Box<Error> },
+    During {
+        /// What rcompose was doing (`tearing down p`).
+        doing: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
     /// Anything else, in words, with a hint where one helps.
     Message {
+        /// What went wrong.
         message: String,
+        /// What to do about it.
         hint: Option<String>,
     },
     /// An exit code without a message (`--exit-code-from`, a one-off's code, 130 when

@@ -92,6 +92,7 @@ pub fn stop_levels(deps: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>
 
 /// An edge `from → to` means `from` depends on `to` (so `to` starts first).
 pub struct Graph {
+    /// The services, and an edge labelled with its condition for each dependency.
     pub graph: DiGraph<String, String>,
     index: BTreeMap<String, NodeIndex>,
 }
@@ -204,6 +205,7 @@ impl Graph {
         e
     }
 
+    /// The start levels, then the edges with their conditions.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for (i, level) in self.levels().iter().enumerate() {
@@ -219,6 +221,7 @@ impl Graph {
         s
     }
 
+    /// The graph for Graphviz.
     pub fn to_dot(&self) -> String {
         let mut s = String::from("digraph compose {\n  rankdir=BT;\n");
         for name in self.index.keys() {
@@ -231,6 +234,7 @@ impl Graph {
         s
     }
 
+    /// The graph for Mermaid.
     pub fn to_mermaid(&self) -> String {
         let mut s = String::from("graph BT\n");
         for name in self.index.keys() {

@@ -1,5 +1,5 @@
 //! What rcompose takes from its surroundings, in one place: the environment variables it reads
-//! (each named once here), the current folder, and whether stdout and stderr are terminals. The
+//! (each named once here, with what rcompose makes of its value) and the current folder. The
 //! command line and the library read them here once and hand the values down; nothing below the
 //! service layer reads the process environment.
 
@@ -73,6 +73,7 @@ impl Env {
         matches!(self.get(key), Some("1" | "true" | "True" | "TRUE"))
     }
 
+    /// Where the engine listens: `DOCKER_HOST`, else the local socket.
     pub fn docker_host(&self) -> String {
         self.get(DOCKER_HOST)
             .filter(|h| !h.is_empty())
@@ -88,16 +89,19 @@ impl Env {
         }
     }
 
+    /// `COMPOSE_PARALLEL_LIMIT` when it is a positive number.
     pub fn parallel_limit(&self) -> Option<usize> {
         self.get(COMPOSE_PARALLEL_LIMIT)
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|&n| n > 0)
     }
 
+    /// `COMPOSE_IGNORE_ORPHANS` is true.
     pub fn ignore_orphans(&self) -> bool {
         self.truthy(COMPOSE_IGNORE_ORPHANS)
     }
 
+    /// `COMPOSE_PROJECT_NAME` when set and not empty.
     pub fn project_name(&self) -> Option<String> {
         self.get(COMPOSE_PROJECT_NAME)
             .filter(|n| !n.is_empty())
@@ -109,6 +113,7 @@ impl Env {
         self.get(NO_COLOR).is_some_and(|v| !v.is_empty())
     }
 
+    /// `RCOMPOSE_WATCH_DEBUG` is set.
     pub fn watch_debug(&self) -> bool {
         self.get(RCOMPOSE_WATCH_DEBUG).is_some()
     }

@@ -77,7 +77,8 @@ impl<E: Engine> Compose<E> {
         Ok(true)
     }
 
-    /// `rcompose pull`: the images the services in `scope` name (see [`plan::pull_command`]).
+    /// `rcompose pull`: each image the services in `scope` name, once (those that build only
+    /// when they name one, none that `pull_policy` keeps local).
     pub async fn pull(
         &self,
         project: &Project,

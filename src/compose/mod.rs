@@ -25,19 +25,39 @@ use crate::engine::{ContainerInfo, Engine};
 use crate::error::{Error, with_hint};
 use crate::exec::{Executor, Monitor};
 use crate::model::Project;
-use crate::observe::Observed;
 use crate::plan::Plan;
-use crate::progress::Progress;
 
 pub use crate::engine::Docker;
+pub use crate::exec::ExecError;
+pub use crate::observe::Observed;
 pub use crate::plan::{
     Build, DownOptions, Lifecycle, OneOff, Pull, Recreate, RemoveImages, UpOptions,
     services_in_scope,
 };
+pub use crate::progress::{Event, Progress, State as EventState};
+pub use crate::ready::Unready;
 pub use crate::settings::Env;
 pub use images::Images;
 pub use lifecycle::Done;
 pub use up::Converged;
+
+/// The engine behind the service layer: the roles an engine plays (implement them to run the
+/// layer on another engine), a connection to a real one, and the objects they speak of.
+pub mod engine {
+    pub use crate::engine::{
+        Action, BoxStream, BuildRequest, ContainerEvent, ContainerInfo, ContainerState, Docker,
+        Engine, EngineError, ErrorKind, Health, ImageInfo, ImageStore, Inventory, LogChunk,
+        LogOptions, LogSource, NetworkInfo, PortInfo, PullProgress, Resources, Result, Status,
+        VolumeInfo, Watcher,
+    };
+}
+
+/// Plans: the steps the layer runs, each one engine call with what it waits for and why.
+pub mod plan {
+    pub use crate::build::{BuildSpec, DockerfileSource, Overrides};
+    pub use crate::plan::spec::ContainerSpec;
+    pub use crate::plan::{Divergence, Group, Op, Plan, PlanError, Reason, Step};
+}
 
 /// What shapes every run of the service layer, injected by its caller.
 #[derive(Debug, Clone, Default)]
@@ -60,11 +80,14 @@ pub fn quiet() -> Arc<dyn Progress> {
 /// What a command works on: the loaded project, or only its name (`-p NAME` without files,
 /// read back from the engine's labels, as Compose does for ps, down, stop, logs...).
 pub enum Target {
+    /// The project as loaded from its files.
     Project(Box<Project>),
+    /// Only its name: what the engine's labels say is all there is.
     Name(String),
 }
 
 impl Target {
+    /// The project's name.
     pub fn name(&self) -> &str {
         match self {
             Target::Project(p) => &p.name,
@@ -72,6 +95,7 @@ impl Target {
         }
     }
 
+    /// The project's model, when its files were loaded.
     pub fn model(&self) -> Option<&Project> {
         match self {
             Target::Project(p) => Some(p),
@@ -110,6 +134,7 @@ pub async fn docker(env: &Env) -> Result<Docker, Error> {
 }
 
 impl<E: Engine> Compose<E> {
+    /// The service layer on `engine`, with `options`, reporting to `progress`.
     pub fn new(engine: E, options: Options, progress: Arc<dyn Progress>) -> Compose<E> {
         Compose {
             engine,
@@ -123,6 +148,7 @@ impl<E: Engine> Compose<E> {
         &self.engine
     }
 
+    /// The options it runs with.
     pub fn options(&self) -> &Options {
         &self.options
     }

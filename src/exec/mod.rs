@@ -20,10 +20,13 @@ pub use monitor::Monitor;
 /// A step that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecError {
+    /// The service the step worked for (none for the project's networks and volumes).
     pub service: Option<String>,
     /// What rcompose was doing: `start container p-web-1`.
     pub doing: String,
+    /// The engine's words.
     pub message: String,
+    /// What to do about it, where rcompose knows.
     pub hint: Option<String>,
     /// The engine could not be reached at all.
     pub unreachable: bool,

@@ -1,11 +1,11 @@
 //! Short syntax → long syntax, per file after merging (ports, volumes, devices, depends_on,
 //! env_file, build, extends, secrets/configs, networks, ulimits, external resources).
 
-use super::error::{ErrorKind, LoadError, Span};
-use super::interpolate::path_string;
+use super::error::path_string;
+use super::error::{ErrorKind, LoadError};
 use super::merge::to_mapping;
 use super::tables::{TRANSFORMS, Transform as T};
-use super::yaml::{Key, Map, Node, Value};
+use super::yaml::{Key, Map, Node, Value, map_of};
 
 /// Applies the canonical transforms to a whole document.
 /// Rewrites every short syntax of `doc` into its long form. `lenient` (loading without
@@ -69,14 +69,6 @@ fn syntax(node: &Node, path: &[String], msg: String) -> LoadError {
     LoadError::new(ErrorKind::Syntax, msg)
         .at(&node.span)
         .path(path_string(path))
-}
-
-pub(super) fn map_of(entries: Vec<(&str, Node)>, span: &Span) -> Node {
-    let mut m = Map::new();
-    for (k, v) in entries {
-        m.insert(Key::new(k, span.clone()), v);
-    }
-    Node::new(Value::Map(m), span.clone())
 }
 
 fn apply(t: T, node: &mut Node, path: &mut Vec<String>, lenient: bool) -> Result<(), LoadError> {

@@ -172,6 +172,22 @@ impl From<crate::graph::Cycle> for LoadError {
     }
 }
 
+/// Renders a path as `services.web.ports[2]`.
+pub fn path_string(path: &[String]) -> String {
+    let mut s = String::new();
+    for p in path {
+        if p.starts_with('[') {
+            s.push_str(p);
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(p);
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

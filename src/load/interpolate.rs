@@ -1,6 +1,7 @@
 //! Compose variable substitution: `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`, `${VAR:?e}`,
 //! `${VAR?e}`, `${VAR:+a}`, `${VAR+a}`, nesting and `$$`, over strings and whole node trees.
 
+use super::error::path_string;
 use super::error::{ErrorKind, LoadError};
 use super::tables::{CASTS, Cast};
 use super::yaml::{Node, Value};
@@ -258,22 +259,6 @@ pub fn node_variables(node: &Node, out: &mut std::collections::BTreeMap<String, 
 
 fn cast_for(path: &[String]) -> Option<Cast> {
     CASTS.find(path)
-}
-
-/// Renders a path as `services.web.ports[2]`.
-pub fn path_string(path: &[String]) -> String {
-    let mut s = String::new();
-    for p in path {
-        if p.starts_with('[') {
-            s.push_str(p);
-        } else {
-            if !s.is_empty() {
-                s.push('.');
-            }
-            s.push_str(p);
-        }
-    }
-    s
 }
 
 /// Interpolates every string of a node tree in place, then casts the typed paths.

@@ -1,8 +1,8 @@
 //! Merging compose files (and `extends`) with Compose's rules: mappings merge, lists append, some
 //! keys replace or merge on a key; `!reset` drops and `!override` replaces; then de-duplication.
 
+use super::error::path_string;
 use super::error::{ErrorKind, LoadError};
-use super::interpolate::path_string;
 use super::tables::{Index, RULES, Rule, UNIQUE};
 use super::yaml::{Key, MergeTag, Node, Value};
 
@@ -296,7 +296,7 @@ fn index_key(ix: Index, n: &Node) -> Option<String> {
             }),
         },
         Index::Volume => match s {
-            Some(s) => super::canonical::parse_volume(&s).ok().map(|v| v.target),
+            Some(s) => super::short::parse_volume(&s).ok().map(|v| v.target),
             None => n.get("target").and_then(Node::scalar_string),
         },
         Index::Device => match s {

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::path_string;
 use super::error::{ErrorKind, LoadError, Span};
-use super::interpolate::path_string;
 use super::merge::go_sprint;
 use super::paths::PathTable;
 use super::tables::{

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value as J;
 
+use super::error::path_string;
 use super::error::{ErrorKind, LoadError, did_you_mean};
-use super::interpolate::path_string;
 use super::yaml::{Node, Value};
 
 /// The Compose specification's schema, as published by compose-spec/compose-go (Apache-2.0).

@@ -1,9 +1,8 @@
 //! The short syntaxes of ports (`127.0.0.1:8080-8081:80-81/udp`) and volumes
 //! (`./data:/data:ro,z`) parsed as Compose parses them, and path cleaning.
 
-use super::canonical::map_of;
 use super::error::Span;
-use super::yaml::{Node, Value};
+use super::yaml::{Node, Value, map_of};
 
 /// A parsed short volume (`src:dst:opts`).
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -43,10 +43,13 @@ pub enum RemoveImages {
 /// The options of `down`.
 #[derive(Debug, Clone, Default)]
 pub struct DownOptions {
+    /// Also one-offs and the containers of services the files no longer have.
     pub remove_orphans: bool,
+    /// Also the project's named volumes and the anonymous ones of its containers.
     pub volumes: bool,
     /// `--rmi local|all`.
     pub images: Option<RemoveImages>,
+    /// Seconds a container may take to stop (its `stop_grace_period` when none).
     pub timeout: Option<i64>,
 }
 

@@ -9,11 +9,26 @@ use super::{Op, Plan, Reason, stop_levels};
 /// What a lifecycle command does to a service's containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lifecycle {
+    /// Starts the containers that do not run.
     Start,
-    Stop { timeout: Option<i64> },
-    Restart { timeout: Option<i64> },
-    Kill { signal: String },
+    /// Stops the running (paused, restarting) ones, in `timeout` seconds at most each.
+    Stop {
+        /// Seconds before the engine kills (the service's `stop_grace_period` when none).
+        timeout: Option<i64>,
+    },
+    /// Restarts them all.
+    Restart {
+        /// Seconds before the engine kills (the service's `stop_grace_period` when none).
+        timeout: Option<i64>,
+    },
+    /// Sends a signal to the running ones.
+    Kill {
+        /// `SIGKILL`, `SIGTERM`...
+        signal: String,
+    },
+    /// Pauses the running ones.
     Pause,
+    /// Resumes the paused ones.
     Unpause,
 }
 

@@ -14,13 +14,17 @@ use super::{Op, Plan, PlanError, Reason, hash, infra, spec};
 /// name and slug.
 #[derive(Debug, Clone)]
 pub struct OneOff {
+    /// The service it runs.
     pub service: String,
+    /// The service as the command line changed it.
     pub svc: Service,
+    /// The container's name.
     pub name: String,
     /// 64 hex characters; the name ends with its first 12.
     pub slug: String,
     /// Wait for the dependencies' conditions (not with `--no-deps`).
     pub wait_for_deps: bool,
+    /// `--env-file` files given (a container label).
     pub env_files: Vec<String>,
     /// Keep the service's network aliases (`--use-aliases`); otherwise it has none.
     pub use_aliases: bool,

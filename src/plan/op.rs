@@ -1,5 +1,5 @@
 //! The plan's vocabulary: one engine API call per [`Op`], what the progress display calls the
-//! object it acts on, and how a plan prints it (`up --dry-run`).
+//! object it acts on, and how a step prints (`up --dry-run`).
 
 use std::fmt;
 

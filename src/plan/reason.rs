@@ -30,6 +30,7 @@ pub enum Reason {
     Created,
     /// A step of replacing a container.
     Recreate(Divergence),
+    /// A replica beyond the service's count.
     ScaledDown,
     /// A container of a service the project no longer has.
     Orphan,
@@ -41,8 +42,11 @@ pub enum Reason {
     Replaced(Vec<String>),
     /// A dependent's start waits for this condition of a dependency.
     DependsOn {
+        /// The service that waits.
         dependent: String,
+        /// The service it waits for.
         service: String,
+        /// What it waits for.
         condition: Condition,
     },
     /// `--wait`.

@@ -406,7 +406,7 @@ impl Builder {
                     .unwrap_or_default(),
             })
             .collect();
-        super::interpolate::path_string(&parts)
+        super::error::path_string(&parts)
     }
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
@@ -506,6 +506,15 @@ fn merge_error(node: &Node) -> LoadError {
         ),
     )
     .at(&node.span)
+}
+
+/// A mapping of `entries`, every key and the mapping at `span`.
+pub fn map_of(entries: Vec<(&str, Node)>, span: &Span) -> Node {
+    let mut m = Map::new();
+    for (k, v) in entries {
+        m.insert(Key::new(k, span.clone()), v);
+    }
+    Node::new(Value::Map(m), span.clone())
 }
 
 #[cfg(test)]
