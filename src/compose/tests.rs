@@ -213,3 +213,32 @@ async fn lifecycle_actions_go_in_dependency_order() {
     c.lifecycle(&target, &[], &Lifecycle::Start).await.unwrap();
     assert_eq!(c.engine().calls(), ["start p-db-1", "start p-web-1"]);
 }
+
+#[tokio::test]
+async fn a_one_off_comes_after_its_dependencies_and_is_left_to_start() {
+    let c = compose();
+    let p = project(APP);
+    let oneoff = OneOff {
+        service: "web".into(),
+        svc: p.services["web"].clone(),
+        name: "p-web-run-0123456789ab".into(),
+        slug: "0123456789ab".repeat(5) + "0123",
+        wait_for_deps: true,
+        env_files: Vec::new(),
+        use_aliases: false,
+    };
+    c.engine().exits.lock().unwrap().insert("migrate".into(), 0);
+    c.create_oneoff(&p, &oneoff, false, false, &Images::default())
+        .await
+        .unwrap();
+    let at = |call: &str| c.engine().at(call);
+    assert!(at("start p-db-1") < at("create p-web-run-0123456789ab"));
+    assert!(at("start p-migrate-1") < at("create p-web-run-0123456789ab"));
+    assert!(
+        !c.engine().calls().iter().any(|l| l.contains("p-web-1")),
+        "no web replica"
+    );
+    let all = c.containers("p", true).await.unwrap();
+    let run = all.iter().find(|x| x.name == oneoff.name).unwrap();
+    assert!(run.is_oneoff() && !run.is_running(), "created, not started");
+}

@@ -76,7 +76,7 @@ impl<E: Engine> Compose<E> {
     fn complete(&self, opts: &UpOptions) -> UpOptions {
         UpOptions {
             env_files: self.options().env_files.clone(),
-            ignore_orphans: self.options().ignore_orphans,
+            ignore_orphans: opts.ignore_orphans || self.options().ignore_orphans,
             ..opts.clone()
         }
     }
@@ -151,30 +151,31 @@ impl<E: Engine> Compose<E> {
     ) -> Result<(), Error> {
         let service = std::slice::from_ref(&oneoff.service);
         let scope = plan::services_in_scope(project, service, no_deps);
-        let observed = self.observe(&project.name, Some(project)).await?;
-        self.images(project, &observed, &scope, images).await?;
         let deps: Vec<String> = scope
             .iter()
             .filter(|s| **s != oneoff.service)
             .cloned()
             .collect();
-        if !deps.is_empty() || remove_orphans {
-            let observed = self.observe(&project.name, Some(project)).await?;
-            let opts = UpOptions {
-                services: deps.clone(),
-                remove_orphans,
-                env_files: self.options().env_files.clone(),
-                ignore_orphans: true,
-                ..Default::default()
-            };
-            let plan = if deps.is_empty() {
-                let mut only = Plan::default();
-                plan::orphans(project, &observed, &opts, &mut only);
-                only
-            } else {
-                plan::up(project, &observed, &opts)?
-            };
-            self.execute(&project.name, &plan).await?;
+        // the images of the service and of what it depends on, then the dependencies up
+        let needs = UpOptions {
+            services: service.to_vec(),
+            no_deps,
+            ..Default::default()
+        };
+        let observed = self.prepare(project, &needs, images).await?;
+        let opts = UpOptions {
+            services: deps.clone(),
+            remove_orphans,
+            ignore_orphans: true,
+            ..Default::default()
+        };
+        if !deps.is_empty() {
+            self.apply(project, &observed, &opts, self.progress())
+                .await?;
+        } else if remove_orphans {
+            let mut only = Plan::default();
+            plan::orphans(project, &observed, &self.complete(&opts), &mut only);
+            self.execute(&project.name, &only).await?;
         }
         let observed = self.observe(&project.name, Some(project)).await?;
         let oneoff = OneOff {
