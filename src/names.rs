@@ -24,6 +24,15 @@ pub mod labels {
     pub const NETWORK: &str = "com.docker.compose.network";
     pub const VOLUME: &str = "com.docker.compose.volume";
     pub const IMAGE_BUILDER: &str = "com.docker.compose.image.builder";
+    /// The stack a Swarm object belongs to (`docker stack`'s own label).
+    pub const STACK_NAMESPACE: &str = "com.docker.stack.namespace";
+    /// A stack service's image as the file names it (`docker stack`'s own label).
+    pub const STACK_IMAGE: &str = "com.docker.stack.image";
+    /// The file's key of a versioned secret or config of a stack (rcompose's).
+    pub const STACK_KEY: &str = "rcompose.stack.key";
+    /// The hash of the spec rcompose last sent for a stack service (rcompose's): a setting the
+    /// file dropped is a change too.
+    pub const STACK_SPEC_HASH: &str = "rcompose.stack.spec-hash";
 }
 
 /// The container name of a service's replica: `container_name`, or `<project>-<service>-<n>`.

@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::try_join_all;
 
 use crate::build::{DockerfileSource, Overrides, Source, Sources as BuildSources};
-use crate::engine::{ContainerInfo, Engine, ImageInfo, NetworkInfo, Result, VolumeInfo};
+use crate::engine::{
+    ContainerInfo, Engine, ImageInfo, Inventory, NetworkInfo, Result, Swarm, SwarmObject,
+    SwarmService, VolumeInfo,
+};
 use crate::model::Project;
 
 /// The observed state a plan is made from.
@@ -136,6 +139,79 @@ pub fn build_sources(
             dockerfile,
         };
         out.insert(name.clone(), source);
+    }
+    out
+}
+
+/// What a swarm has of a stack, and the objects outside it that the stack names.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedStack {
+    /// The stack's services.
+    pub services: Vec<SwarmService>,
+    /// The stack's networks.
+    pub networks: Vec<NetworkInfo>,
+    /// Every network by name (external ones are looked up here).
+    pub all_networks: BTreeMap<String, NetworkInfo>,
+    /// Every secret and config (the stack's carry its label).
+    pub secrets: Vec<SwarmObject>,
+    pub configs: Vec<SwarmObject>,
+}
+
+/// What the swarm has of stack `stack`: its services (their networks named, as the file names
+/// them, where the engine keeps IDs), networks, and every network, secret and config (the
+/// stack's and the external ones it may name).
+pub async fn stack<E: Swarm + Inventory>(engine: &E, stack: &str) -> Result<ObservedStack> {
+    let (services, networks, secrets, configs) = futures_util::try_join!(
+        engine.list_services(Some(stack)),
+        engine.stack_networks(stack),
+        engine.list_secrets(None),
+        engine.list_configs(None),
+    )?;
+    let mut all_networks: BTreeMap<String, NetworkInfo> = BTreeMap::new();
+    for n in engine.all_networks().await? {
+        all_networks.insert(n.name.clone(), n);
+    }
+    let name_of: BTreeMap<&str, &str> = all_networks
+        .values()
+        .map(|n| (n.id.as_str(), n.name.as_str()))
+        .collect();
+    let services = services
+        .into_iter()
+        .map(|mut s| {
+            let attachments = s
+                .spec
+                .task_template
+                .as_mut()
+                .and_then(|t| t.networks.as_mut());
+            for a in attachments.into_iter().flatten() {
+                if let Some(name) = a.target.as_deref().and_then(|t| name_of.get(t)) {
+                    a.target = Some(name.to_string());
+                }
+            }
+            s
+        })
+        .collect();
+    Ok(ObservedStack {
+        services,
+        networks,
+        all_networks,
+        secrets,
+        configs,
+    })
+}
+
+/// The contents of the secrets and configs `project` gives as `file:`, by `secrets.<key>` and
+/// `configs.<key>` (or why one cannot be read).
+pub fn stack_files(project: &Project) -> BTreeMap<String, std::result::Result<Vec<u8>, String>> {
+    let mut out = BTreeMap::new();
+    for (kind, objects) in [("secrets", &project.secrets), ("configs", &project.configs)] {
+        for (key, obj) in objects
+            .iter()
+            .filter(|(_, o)| !o.file.is_empty() && !o.external)
+        {
+            let read = std::fs::read(&obj.file).map_err(|e| e.to_string());
+            out.insert(format!("{kind}.{key}"), read);
+        }
     }
     out
 }

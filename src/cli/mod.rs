@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod containers;
 mod project;
+mod stack;
 
 pub use containers::*;
 pub use project::*;
+pub use stack::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -132,6 +134,8 @@ pub enum Command {
     Version(VersionArgs),
     /// Watch the build context and sync, restart or rebuild services when files change
     Watch(WatchArgs),
+    /// Deploy the project to a Swarm, and manage its stacks
+    Stack(StackArgs),
     /// Parse, resolve and render the compose file in canonical format
     Config(ConfigArgs),
     /// Draw the service dependency graph

@@ -68,12 +68,21 @@ impl Context {
         services: &[String],
         adjust: impl FnOnce(&mut load::Options),
     ) -> Result<Project, Error> {
+        Ok(self.loaded(services, adjust)?.project)
+    }
+
+    /// [`Context::load_with`], all the load gave (its locator, when the options ask for it).
+    pub fn loaded(
+        &self,
+        services: &[String],
+        adjust: impl FnOnce(&mut load::Options),
+    ) -> Result<load::Loaded, Error> {
         let mut o = self.options(services)?;
         adjust(&mut o);
         let loaded = load::load(&o)?;
         warn(&loaded);
         load::require_services(&loaded.project, services)?;
-        Ok(loaded.project)
+        Ok(loaded)
     }
 
     /// The project with its `develop.watch` rules checked (located errors), and the rules of

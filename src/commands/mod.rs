@@ -25,6 +25,7 @@ mod push;
 mod rm;
 mod run;
 mod scale;
+mod stack;
 mod stats;
 mod top;
 mod up;
@@ -112,6 +113,7 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<(), Error> {
         Command::Attach(args) => attach::run(ctx, args).await,
         Command::Stats(args) => stats::run(ctx, args).await,
         Command::Watch(args) => watch::run(ctx, args).await,
+        Command::Stack(args) => stack::run(ctx, args).await,
         Command::Config(_) | Command::Graph(_) | Command::Completion(_) | Command::Version(_) => {
             unreachable!("run without the engine")
         }

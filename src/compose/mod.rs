@@ -1,7 +1,7 @@
 //! The service layer: one [`Compose`] value, configured by injection (an engine, the options
 //! that shape every run, a progress sink), with the operations of Compose written once —
 //! converge (`up`), `down`, the lifecycle actions, builds, pulls and pushes, a one-off's
-//! container, a watch's rebuild. The command line, the library's test environments and `watch`
+//! container, a watch's rebuild, and a stack's deploy and removal on a Swarm. The command line, the library's test environments and `watch`
 //! all call it; it reads no environment variable and prints nothing itself (the sink does).
 //!
 //! ```no_run
@@ -17,6 +17,7 @@
 
 mod images;
 mod lifecycle;
+mod stack;
 mod up;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub use crate::ready::Unready;
 pub use crate::settings::Env;
 pub use images::Images;
 pub use lifecycle::Done;
+pub use stack::{Deploy, Resolve, ServiceStatus, StackSummary};
 pub use up::Converged;
 
 /// The engine behind the service layer: the roles an engine plays (implement them to run the

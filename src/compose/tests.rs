@@ -3,6 +3,7 @@
 //! down, a completed job left alone, `--wait` failing on a job's exit code, and `down`.
 
 use super::*;
+use crate::engine::Swarm;
 use crate::engine::fake::Fake;
 use crate::plan::UpOptions;
 
@@ -241,4 +242,108 @@ async fn a_one_off_comes_after_its_dependencies_and_is_left_to_start() {
     let all = c.containers("p", true).await.unwrap();
     let run = all.iter().find(|x| x.name == oneoff.name).unwrap();
     assert!(run.is_oneoff() && !run.is_running(), "created, not started");
+}
+
+/// Deploys `p` as stack `s` (waiting); the engine calls it made.
+async fn deploy(c: &Compose<Fake>, p: &Project, prune: bool) -> Result<Vec<String>, Error> {
+    c.engine().clear_calls();
+    let d = Deploy {
+        stack: "s".into(),
+        wait: true,
+        prune,
+        resolve: Resolve::Never,
+        ..Default::default()
+    };
+    c.stack_deploy(p, &d).await?;
+    Ok(c.engine().calls())
+}
+
+const STACK: &str = "
+services:
+  web:
+    image: web
+    configs: [conf]
+    depends_on:
+      db: {condition: service_healthy}
+      migrate: {condition: service_completed_successfully}
+  db:
+    image: db
+  migrate:
+    image: migrate
+    deploy: {mode: replicated-job}
+configs:
+  conf: {content: 'a=1'}
+";
+
+#[tokio::test]
+async fn a_stack_deploys_in_phases_then_is_left_alone_then_moves_to_a_new_config() {
+    let c = compose();
+    let p = project(STACK);
+    let calls = deploy(&c, &p, false).await.unwrap();
+    let at = |call: &str| {
+        calls
+            .iter()
+            .position(|c| c.starts_with(call))
+            .unwrap_or(usize::MAX)
+    };
+    assert!(at("create network s_default") < at("create service s_db"));
+    assert!(at("create config s_conf-") < at("create service s_web"));
+    assert!(at("create service s_migrate") < at("create service s_web"));
+    assert_ne!(at("create service s_web"), usize::MAX, "{calls:?}");
+    // nothing changed: no call that changes anything
+    let again = deploy(&c, &p, false).await.unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|c| !c.starts_with("create") && !c.starts_with("update")),
+        "{again:?}"
+    );
+    // a new config version: created, the service moved, the old version removed
+    let changed = deploy(&c, &project(&STACK.replace("a=1", "a=2")), false)
+        .await
+        .unwrap();
+    let at = |call: &str| {
+        changed
+            .iter()
+            .position(|c| c.starts_with(call))
+            .unwrap_or(usize::MAX)
+    };
+    assert!(
+        at("create config s_conf-") < at("update service s_web"),
+        "{changed:?}"
+    );
+    assert!(
+        at("update service s_web") < at("remove config s_conf-"),
+        "{changed:?}"
+    );
+    let configs = c.engine().list_configs(Some("s")).await.unwrap();
+    assert_eq!(configs.len(), 1);
+    // rm: nothing of the stack is left
+    assert_eq!(c.stack_rm("s").await.unwrap(), Done::Acted);
+    assert!(
+        c.engine()
+            .list_services(Some("s"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(c.engine().list_configs(Some("s")).await.unwrap().is_empty());
+    assert!(c.engine().stack_networks("s").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_job_fails_the_deploy_and_its_dependent_is_not_created() {
+    let c = compose();
+    c.engine().exits.lock().unwrap().insert("migrate".into(), 3);
+    let once = "deploy: {mode: replicated-job, restart_policy: {condition: none}}";
+    let p = project(&STACK.replace("deploy: {mode: replicated-job}", once));
+    let err = deploy(&c, &p, false).await.unwrap_err();
+    let text = crate::error::render(&err);
+    assert!(text.contains("s_migrate"), "{text}");
+    assert!(
+        c.engine()
+            .calls()
+            .iter()
+            .all(|c| c != "create service s_web")
+    );
 }

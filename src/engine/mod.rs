@@ -1,5 +1,5 @@
 //! The Docker Engine behind traits, in rcompose's own light types: the roles each layer needs
-//! (`roles`), the objects they speak of (`types`), and one implementation on a real engine
+//! (`roles`), the objects they speak of (`types`, `swarm`), and one implementation on a real engine
 //! through bollard (`docker`, the only place bollard is called); a fake one for tests (`fake`).
 
 pub mod auth;
@@ -7,6 +7,7 @@ mod docker;
 #[cfg(test)]
 pub mod fake;
 mod roles;
+mod swarm;
 mod types;
 
 use std::fmt;
@@ -19,7 +20,8 @@ pub use bollard::models::{
 };
 
 pub use docker::Docker;
-pub use roles::{Engine, ImageStore, Interactive, Inventory, Resources, Watcher};
+pub use roles::{Engine, ImageStore, Interactive, Inventory, Resources, Swarm, Watcher};
+pub use swarm::*;
 pub use types::*;
 
 /// What went wrong talking to the engine; callers match on the kind, users read the message.

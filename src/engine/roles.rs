@@ -1,12 +1,17 @@
 //! The engine calls rcompose makes, by the role each layer needs: what observation reads
 //! ([`Inventory`]), what builds and pulls ([`ImageStore`]), what creates and drives networks,
 //! volumes and containers ([`Resources`]), what waits and logs read ([`Watcher`]), and the
-//! sessions and archives of the everyday commands ([`Interactive`]). [`Engine`] is the first
-//! four together: what the executor and the service layer run on. Each method is one API call
+//! sessions and archives of the everyday commands ([`Interactive`]), and a swarm's objects
+//! through a manager ([`Swarm`]). [`Engine`] is all but the interactive role: what the executor
+//! and the service layer run on. Each method is one API call
 //! (streams excepted).
 
 use std::future::Future;
 
+use super::swarm::{
+    ConfigSpec, SecretSpec, ServiceSpec, SwarmNode, SwarmObject, SwarmService, SwarmState,
+    SwarmTask,
+};
 use super::{
     BoxStream, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo, ContainerState,
     EndpointSettings, EngineEvent, ExecRequest, ImageInfo, LogChunk, LogOptions,
@@ -18,6 +23,10 @@ use super::{
 pub trait Inventory: Send + Sync {
     /// The negotiated API version, e.g. `1.41`.
     fn api_version(&self) -> String;
+    /// Where the engine listens, for messages (empty when it has no address).
+    fn host(&self) -> String {
+        String::new()
+    }
 
     fn list_containers(
         &self,
@@ -27,6 +36,8 @@ pub trait Inventory: Send + Sync {
     fn list_networks(&self, project: &str)
     -> impl Future<Output = Result<Vec<NetworkInfo>>> + Send;
     fn list_volumes(&self, project: &str) -> impl Future<Output = Result<Vec<VolumeInfo>>> + Send;
+    /// Every network the engine has.
+    fn all_networks(&self) -> impl Future<Output = Result<Vec<NetworkInfo>>> + Send;
     /// The network of that exact name (the engine's name filter matches substrings).
     fn find_network(&self, name: &str) -> impl Future<Output = Result<Option<NetworkInfo>>> + Send;
     fn find_volume(&self, name: &str) -> impl Future<Output = Result<Option<VolumeInfo>>> + Send;
@@ -117,10 +128,68 @@ pub trait Watcher: Send + Sync {
     fn logs(&self, container: &str, options: LogOptions) -> BoxStream<'static, Result<LogChunk>>;
 }
 
-/// The engine as the executor and the service layer use it.
-pub trait Engine: Inventory + ImageStore + Resources + Watcher {}
+/// A swarm, through one of its managers: nodes, services, tasks, secrets and configs, and the
+/// registry digests that pin a service's image.
+pub trait Swarm: Send + Sync {
+    /// Where the engine stands in a swarm (not in one: `inactive`).
+    fn swarm_state(&self) -> impl Future<Output = Result<SwarmState>> + Send;
+    fn list_nodes(&self) -> impl Future<Output = Result<Vec<SwarmNode>>> + Send;
+    /// The services of stack `stack` (its namespace label), or every service.
+    fn list_services(
+        &self,
+        stack: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<SwarmService>>> + Send;
+    /// Creates a service; its ID. `auth`: send the registry credentials for its image.
+    fn create_service(
+        &self,
+        spec: ServiceSpec,
+        auth: bool,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// Updates service `id` from `version`; the engine's warnings.
+    fn update_service(
+        &self,
+        id: &str,
+        version: u64,
+        spec: ServiceSpec,
+        auth: bool,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn remove_service(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The tasks of service `service` (name or ID), or of every service of stack `stack`.
+    fn list_tasks(
+        &self,
+        service: Option<&str>,
+        stack: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<SwarmTask>>> + Send;
+    /// A service's output, gathered from its tasks' nodes (not followed).
+    fn service_logs(&self, service: &str, tail: usize) -> BoxStream<'static, Result<LogChunk>>;
+    /// The secrets of stack `stack`, or every secret.
+    fn list_secrets(
+        &self,
+        stack: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<SwarmObject>>> + Send;
+    fn create_secret(&self, spec: SecretSpec) -> impl Future<Output = Result<String>> + Send;
+    fn remove_secret(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The configs of stack `stack`, or every config.
+    fn list_configs(
+        &self,
+        stack: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<SwarmObject>>> + Send;
+    fn create_config(&self, spec: ConfigSpec) -> impl Future<Output = Result<String>> + Send;
+    fn remove_config(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The networks of stack `stack`.
+    fn stack_networks(&self, stack: &str) -> impl Future<Output = Result<Vec<NetworkInfo>>> + Send;
+    /// The digest the image's registry has for `reference` (`sha256:...`).
+    fn image_digest(
+        &self,
+        reference: &str,
+        auth: bool,
+    ) -> impl Future<Output = Result<String>> + Send;
+}
 
-impl<T: Inventory + ImageStore + Resources + Watcher> Engine for T {}
+/// The engine as the executor and the service layer use it.
+pub trait Engine: Inventory + ImageStore + Resources + Watcher + Swarm {}
+
+impl<T: Inventory + ImageStore + Resources + Watcher + Swarm> Engine for T {}
 
 /// The calls of the everyday commands (exec, attach, cp, top, stats, events): sessions and
 /// archives, apart from [`Engine`]

@@ -148,6 +148,10 @@ pub struct NetworkInfo {
     pub id: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
+    /// `bridge`, `overlay`, `host`...
+    pub driver: String,
+    /// `local` or `swarm`.
+    pub scope: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

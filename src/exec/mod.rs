@@ -1,10 +1,12 @@
 //! Walks a plan on tokio: every step whose dependencies are done runs at once (at most the
 //! parallel limit of engine calls; waits only listen), and nothing is decided here — each step
-//! is one call (`ops`), the waits follow the engine's event stream (`monitor`). A failure stops
+//! is one call (`ops`), the waits follow the engine's event stream (`monitor`) or, for Swarm
+//! services, poll their tasks (`swarm`). A failure stops
 //! new steps, lets running ones finish, and names the service and what rcompose was doing.
 
 mod monitor;
 mod ops;
+mod swarm;
 
 use std::collections::VecDeque;
 

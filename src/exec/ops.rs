@@ -7,8 +7,8 @@ use crate::plan::{Op, Step};
 use crate::progress::{Event, Progress};
 use crate::ready::Wait;
 
-use super::monitor;
 use super::{ExecError, Executor};
+use super::{monitor, swarm};
 
 /// The progress words of an operation: (while working, when done).
 fn words(s: &Step) -> (&'static str, &'static str) {
@@ -35,6 +35,14 @@ fn words(s: &Step) -> (&'static str, &'static str) {
         Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. } => {
             ("Waiting", "Healthy")
         }
+        Op::CreateService { .. } | Op::CreateSecret { .. } | Op::CreateConfig { .. } => {
+            ("Creating", "Created")
+        }
+        Op::UpdateService { .. } => ("Updating", "Updated"),
+        Op::RemoveService { .. } | Op::RemoveSecret { .. } | Op::RemoveConfig { .. } => {
+            ("Removing", "Removed")
+        }
+        Op::WaitService { .. } => ("Waiting", "Running"),
     }
 }
 
@@ -122,6 +130,19 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                         unreachable: false,
                     })
             }
+            Op::WaitService {
+                name,
+                until,
+                id: service_id,
+            } => swarm::wait_service(self.engine, self.progress, &id, name, service_id, *until)
+                .await
+                .map_err(|message| ExecError {
+                    service: s.group.service().map(str::to_string),
+                    doing: s.op.to_string(),
+                    message,
+                    hint: None,
+                    unreachable: false,
+                }),
             op => self
                 .call(s, op, &id)
                 .await
@@ -203,7 +224,34 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                 volumes,
             } => gone_is_done(engine.remove_container(name, *force, *volumes).await),
             Op::RenameContainer { from, to } => engine.rename_container(from, to).await,
-            Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. } => Ok(()),
+            Op::CreateService { spec, auth, .. } => engine
+                .create_service((**spec).clone(), *auth)
+                .await
+                .map(|_| ()),
+            Op::UpdateService {
+                id,
+                version,
+                spec,
+                auth,
+                ..
+            } => {
+                let warnings = engine
+                    .update_service(id, *version, (**spec).clone(), *auth)
+                    .await?;
+                for w in warnings {
+                    self.progress.message(&format!("warning: {w}"));
+                }
+                Ok(())
+            }
+            Op::RemoveService { id, .. } => gone_is_done(engine.remove_service(id).await),
+            Op::CreateSecret { spec } => engine.create_secret((**spec).clone()).await.map(|_| ()),
+            Op::RemoveSecret { id, .. } => gone_is_done(engine.remove_secret(id).await),
+            Op::CreateConfig { spec } => engine.create_config((**spec).clone()).await.map(|_| ()),
+            Op::RemoveConfig { id, .. } => gone_is_done(engine.remove_config(id).await),
+            Op::WaitHealthy { .. }
+            | Op::WaitCompleted { .. }
+            | Op::WaitReady { .. }
+            | Op::WaitService { .. } => Ok(()),
         }
     }
 

@@ -63,6 +63,8 @@ pub enum ErrorKind {
     Conflict,
     /// Bad use of the command line (exit code 2).
     Usage,
+    /// A key the target cannot honour (a Swarm stack's).
+    Unsupported,
 }
 
 /// A located error. `path` is the key path in the compose model, e.g. `services.web.ports[2]`.

@@ -56,6 +56,8 @@ pub struct Options {
     pub stdin: Option<String>,
     /// Also check the `develop.watch` rules of `services` (`watch`, `up --watch`).
     pub watch: bool,
+    /// Keep the merged document, to locate the key paths of later errors ([`Locator`]).
+    pub locate: bool,
 }
 
 impl Options {
@@ -80,6 +82,7 @@ impl Options {
             services: Vec::new(),
             stdin: None,
             watch: false,
+            locate: false,
         }
     }
 }
@@ -94,6 +97,48 @@ pub struct Loaded {
     pub model: Option<serde_json::Value>,
     /// Every variable the files refer to, by name (for `config --variables`).
     pub variables: BTreeMap<String, interpolate::Variable>,
+    /// Where each key came from, when the options asked for it.
+    pub locator: Option<Locator>,
+}
+
+/// The merged document of a load, which locates the key paths of errors found after it (a
+/// stack translation's): file, line and column of the deepest key of the path it has.
+#[derive(Debug, Clone)]
+pub struct Locator(Node);
+
+impl Locator {
+    /// `errors` with the place of each one's key path (`services.web.ports[0].host_ip`) where
+    /// they had none.
+    pub fn locate(&self, errors: LoadErrors) -> LoadErrors {
+        let locate = |e: LoadError| {
+            let Some(path) = e.path.clone() else { return e };
+            let parts: Vec<String> = path
+                .replace('[', ".[")
+                .split('.')
+                .map(str::to_string)
+                .collect();
+            let mut node = &self.0;
+            let mut found = None;
+            for p in &parts {
+                let next = match p.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+                    Some(i) => i.parse::<usize>().ok().and_then(|i| node.as_seq()?.get(i)),
+                    None => node.get(p),
+                };
+                match next {
+                    Some(n) => {
+                        node = n;
+                        found = Some(&n.span).filter(|s| s.is_known()).or(found);
+                    }
+                    None => break,
+                }
+            }
+            match found {
+                Some(span) => e.at(span),
+                None => e,
+            }
+        };
+        LoadErrors(errors.0.into_iter().map(locate).collect())
+    }
 }
 
 struct Ctx<'a> {
@@ -233,6 +278,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
         warnings: ctx.warnings,
         variables: ctx.variables,
         model,
+        locator: opts.locate.then_some(Locator(dict)),
     })
 }
 

@@ -15,6 +15,7 @@ mod oneoff;
 mod op;
 mod reason;
 pub mod spec;
+pub mod stack;
 mod up;
 
 use std::collections::{BTreeMap, BTreeSet};

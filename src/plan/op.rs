@@ -3,9 +3,13 @@
 
 use std::fmt;
 
-use crate::engine::{EndpointSettings, NetworkCreateRequest, VolumeCreateRequest};
+use crate::engine::{
+    ConfigSpec, EndpointSettings, NetworkCreateRequest, SecretSpec, ServiceSpec,
+    VolumeCreateRequest,
+};
 
 use super::spec;
+use super::stack::Until;
 
 /// One engine API call.
 #[derive(Debug, Clone)]
@@ -96,6 +100,46 @@ pub enum Op {
     WaitReady {
         name: String,
     },
+    /// A Swarm service, created with its spec (`auth`: with the registry credentials).
+    CreateService {
+        name: String,
+        spec: Box<ServiceSpec>,
+        auth: bool,
+    },
+    /// A Swarm service updated from `version` to `spec`; `fields` say what differs.
+    UpdateService {
+        name: String,
+        id: String,
+        version: u64,
+        spec: Box<ServiceSpec>,
+        auth: bool,
+        fields: Vec<String>,
+    },
+    RemoveService {
+        name: String,
+        id: String,
+    },
+    CreateSecret {
+        spec: Box<SecretSpec>,
+    },
+    RemoveSecret {
+        name: String,
+        id: String,
+    },
+    CreateConfig {
+        spec: Box<ConfigSpec>,
+    },
+    RemoveConfig {
+        name: String,
+        id: String,
+    },
+    /// Waits until a Swarm service's tasks run, completed, or are gone (`id`: the removed
+    /// service's, whose tasks are looked for).
+    WaitService {
+        name: String,
+        until: Until,
+        id: String,
+    },
 }
 
 impl Op {
@@ -128,6 +172,18 @@ impl Op {
                 format!("Container {container}")
             }
             Op::RenameContainer { to, .. } => format!("Container {to}"),
+            Op::CreateService { name, .. }
+            | Op::UpdateService { name, .. }
+            | Op::RemoveService { name, .. }
+            | Op::WaitService { name, .. } => format!("Service {name}"),
+            Op::CreateSecret { spec } => {
+                format!("Secret {}", spec.name.as_deref().unwrap_or_default())
+            }
+            Op::RemoveSecret { name, .. } => format!("Secret {name}"),
+            Op::CreateConfig { spec } => {
+                format!("Config {}", spec.name.as_deref().unwrap_or_default())
+            }
+            Op::RemoveConfig { name, .. } => format!("Config {name}"),
         }
     }
 }
@@ -170,6 +226,32 @@ impl fmt::Display for Op {
                 write!(f, "wait until container {name} completed successfully")
             }
             Op::WaitReady { name } => write!(f, "wait until container {name} is ready"),
+            Op::CreateService { name, .. } => write!(f, "create service {name}"),
+            Op::UpdateService { name, fields, .. } => {
+                write!(f, "update service {name} ({})", fields.join(", "))
+            }
+            Op::RemoveService { name, .. } => write!(f, "remove service {name}"),
+            Op::CreateSecret { spec } => {
+                write!(
+                    f,
+                    "create secret {}",
+                    spec.name.as_deref().unwrap_or_default()
+                )
+            }
+            Op::RemoveSecret { name, .. } => write!(f, "remove secret {name}"),
+            Op::CreateConfig { spec } => {
+                write!(
+                    f,
+                    "create config {}",
+                    spec.name.as_deref().unwrap_or_default()
+                )
+            }
+            Op::RemoveConfig { name, .. } => write!(f, "remove config {name}"),
+            Op::WaitService { name, until, .. } => match until {
+                Until::Running => write!(f, "wait until service {name} runs"),
+                Until::Complete => write!(f, "wait until service {name} completed"),
+                Until::Gone => write!(f, "wait until the tasks of service {name} are gone"),
+            },
         }
     }
 }
@@ -179,7 +261,10 @@ impl Op {
     pub fn is_wait(&self) -> bool {
         matches!(
             self,
-            Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. }
+            Op::WaitHealthy { .. }
+                | Op::WaitCompleted { .. }
+                | Op::WaitReady { .. }
+                | Op::WaitService { .. }
         )
     }
 }

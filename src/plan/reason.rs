@@ -61,6 +61,8 @@ pub enum Reason {
     SharedBuild(Vec<String>),
     /// An anonymous volume of a removed container.
     Anonymous,
+    /// A version of a stack's secret or config that no service uses any more.
+    OldVersion,
 }
 
 impl Reason {
@@ -106,6 +108,7 @@ impl fmt::Display for Reason {
             Reason::PullPolicyAlways => f.write_str("pull policy: always"),
             Reason::SharedBuild(services) => write!(f, "for {}", services.join(", ")),
             Reason::Anonymous => f.write_str("anonymous"),
+            Reason::OldVersion => f.write_str("an old version"),
         }
     }
 }

@@ -70,6 +70,7 @@ fn with_default_network(mut o: Observed, project: &str) -> Observed {
             id: "id-default".into(),
             name,
             labels: l,
+            ..Default::default()
         },
     );
     o

@@ -13,12 +13,17 @@ use super::super::{
     Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
-    Docker, container_info, filters, log_chunk, map_err, project_filter, sorted, split_reference,
+    Docker, container_info, filters, log_chunk, map_err, network_info, project_filter, sorted,
+    split_reference,
 };
 
 impl Inventory for Docker {
     fn api_version(&self) -> String {
         self.version.clone()
+    }
+
+    fn host(&self) -> String {
+        self.host.clone()
     }
 
     async fn list_containers(
@@ -52,14 +57,7 @@ impl Inventory for Docker {
             .list_networks(Some(opts))
             .await
             .map_err(map_err)?;
-        Ok(list
-            .into_iter()
-            .map(|n| NetworkInfo {
-                id: n.id.unwrap_or_default(),
-                name: n.name.unwrap_or_default(),
-                labels: sorted(n.labels),
-            })
-            .collect())
+        Ok(list.into_iter().map(network_info).collect())
     }
 
     async fn list_volumes(&self, project: &str) -> Result<Vec<VolumeInfo>> {
@@ -83,6 +81,15 @@ impl Inventory for Docker {
             .collect())
     }
 
+    async fn all_networks(&self) -> Result<Vec<NetworkInfo>> {
+        let list = self
+            .client
+            .list_networks(None::<q::ListNetworksOptions>)
+            .await
+            .map_err(map_err)?;
+        Ok(list.into_iter().map(network_info).collect())
+    }
+
     async fn find_network(&self, name: &str) -> Result<Option<NetworkInfo>> {
         let opts = q::ListNetworksOptions {
             filters: Some(filters(&[("name", name.to_string())])),
@@ -95,11 +102,7 @@ impl Inventory for Docker {
         Ok(list
             .into_iter()
             .find(|n| n.name.as_deref() == Some(name) || n.id.as_deref() == Some(name))
-            .map(|n| NetworkInfo {
-                id: n.id.unwrap_or_default(),
-                name: n.name.unwrap_or_default(),
-                labels: sorted(n.labels),
-            }))
+            .map(network_info))
     }
 
     async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {

@@ -1,10 +1,11 @@
 //! The engine roles on a real Docker Engine through bollard, the only place it is called:
 //! connection (the host rcompose's settings name, unix or tcp), API version negotiation, error
 //! mapping (404 → not found, 409 → conflict, a taken port, a missing image), and the conversions
-//! to rcompose's types; the calls are in `calls` and `interactive`.
+//! to rcompose's types; the calls are in `calls`, `interactive` and `swarm`.
 
 mod calls;
 mod interactive;
+mod swarm;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -75,6 +76,16 @@ fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
         "label",
         format!("{}={project}", crate::names::labels::PROJECT),
     )])
+}
+
+fn network_info(n: bollard::models::Network) -> super::NetworkInfo {
+    super::NetworkInfo {
+        id: n.id.unwrap_or_default(),
+        name: n.name.unwrap_or_default(),
+        labels: sorted(n.labels),
+        driver: n.driver.unwrap_or_default(),
+        scope: n.scope.unwrap_or_default(),
+    }
 }
 
 fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {

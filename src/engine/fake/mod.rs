@@ -2,6 +2,7 @@
 //! their labels and states, networks, volumes, images) that the engine roles read and change,
 //! sends the container events a real engine would, records every call, and can be told to fail
 //! a call, to make calls slow, or to have a service's containers exit with a code when started.
+//! A swarm of one node is simulated too: its services' tasks run (or complete) at once.
 //! It tests rcompose's logic, never an engine feature (those are tested on the real engine).
 
 use std::collections::BTreeMap;
@@ -17,6 +18,10 @@ use super::{
     ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo, ImageStore,
     Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress, Resources,
     Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
+};
+use super::{
+    ConfigSpec, SecretSpec, ServiceSpec, Swarm, SwarmNode, SwarmObject, SwarmService, SwarmState,
+    SwarmTask,
 };
 use crate::names::labels;
 
@@ -35,6 +40,10 @@ struct Container {
 
 #[derive(Debug, Default)]
 struct World {
+    /// Swarm services, secrets and configs by ID.
+    services: BTreeMap<String, SwarmService>,
+    secrets: BTreeMap<String, SwarmObject>,
+    configs: BTreeMap<String, SwarmObject>,
     containers: BTreeMap<String, Container>,
     networks: BTreeMap<String, NetworkInfo>,
     volumes: BTreeMap<String, VolumeInfo>,
@@ -235,6 +244,10 @@ impl Inventory for Fake {
         let mine = w.volumes.values().filter(|v| of(project, &v.labels));
         Ok(mine.cloned().collect())
     }
+    async fn all_networks(&self) -> Result<Vec<NetworkInfo>> {
+        let w = self.world.lock().expect("fake world");
+        Ok(w.networks.values().cloned().collect())
+    }
     async fn find_network(&self, name: &str) -> Result<Option<NetworkInfo>> {
         Ok(self
             .world
@@ -307,6 +320,13 @@ impl Resources for Fake {
             id: id.clone(),
             name: s.name.clone(),
             labels: s.labels.unwrap_or_default().into_iter().collect(),
+            scope: if s.driver.as_deref() == Some("overlay") {
+                "swarm"
+            } else {
+                "local"
+            }
+            .into(),
+            driver: s.driver.unwrap_or_else(|| "bridge".into()),
         };
         w.networks.insert(s.name, n);
         Ok(id)
@@ -516,3 +536,5 @@ fn stream_of<T: Clone + Send + 'static>(rx: broadcast::Receiver<T>) -> BoxStream
         }
     }))
 }
+
+mod swarm;
