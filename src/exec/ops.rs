@@ -76,6 +76,17 @@ fn fail(s: &Step, e: EngineError) -> ExecError {
     }
 }
 
+/// A wait that cannot pass, with its service and what it waited for.
+fn wait_failed(s: &Step, message: String) -> ExecError {
+    ExecError {
+        service: s.group.service().map(str::to_string),
+        doing: s.op.to_string(),
+        message,
+        hint: None,
+        unreachable: false,
+    }
+}
+
 /// A removal of something already gone is done.
 fn gone_is_done(r: crate::engine::Result<()>) -> crate::engine::Result<()> {
     match r {
@@ -122,13 +133,7 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                 monitor::wait(engine, monitor, self.progress, &id, name, &wait, fresh)
                     .await
                     .map(|passed| passed.status())
-                    .map_err(|message| ExecError {
-                        service: s.group.service().map(str::to_string),
-                        doing: s.op.to_string(),
-                        message,
-                        hint: None,
-                        unreachable: false,
-                    })
+                    .map_err(|message| wait_failed(s, message))
             }
             Op::WaitService {
                 name,
@@ -136,13 +141,7 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                 id: service_id,
             } => swarm::wait_service(self.engine, self.progress, &id, name, service_id, *until)
                 .await
-                .map_err(|message| ExecError {
-                    service: s.group.service().map(str::to_string),
-                    doing: s.op.to_string(),
-                    message,
-                    hint: None,
-                    unreachable: false,
-                }),
+                .map_err(|message| wait_failed(s, message)),
             op => self
                 .call(s, op, &id)
                 .await

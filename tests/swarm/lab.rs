@@ -364,7 +364,25 @@ pub fn tasks_of(lab: &Lab, service: &str) -> Vec<bollard::models::Task> {
             vec![service.to_string()],
         )])),
     };
-    block_on(lab.manager().list_tasks(Some(options))).unwrap_or_default()
+    // a manager under load can fail one call (a raft timeout): ask again for a while, never
+    // read a failure as "no tasks"
+    let mut last = String::new();
+    until(Duration::from_secs(15), "listing tasks", || {
+        match block_on(lab.manager().list_tasks(Some(options.clone()))) {
+            Ok(tasks) => Some(tasks),
+            // a service that is gone has no tasks
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Some(Vec::new()),
+            Err(e) => {
+                if e.to_string() != last {
+                    eprintln!("listing the tasks of {service}: {e} (asking again)");
+                    last = e.to_string();
+                }
+                None
+            }
+        }
+    })
 }
 
 pub fn objects_of(lab: &Lab, stack: &str) -> (Vec<String>, Vec<String>, Vec<String>) {

@@ -49,15 +49,7 @@ impl Inventory for Docker {
     }
 
     async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {
-        let opts = q::ListNetworksOptions {
-            filters: Some(project_filter(project)),
-        };
-        let list = self
-            .client
-            .list_networks(Some(opts))
-            .await
-            .map_err(map_err)?;
-        Ok(list.into_iter().map(network_info).collect())
+        self.networks_where(project_filter(project)).await
     }
 
     async fn list_volumes(&self, project: &str) -> Result<Vec<VolumeInfo>> {

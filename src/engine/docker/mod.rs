@@ -93,6 +93,22 @@ fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
 }
 
 impl Docker {
+    /// The networks that pass `filters` (a project's or a stack's label).
+    async fn networks_where(
+        &self,
+        filters: std::collections::HashMap<String, Vec<String>>,
+    ) -> Result<Vec<super::NetworkInfo>> {
+        let opts = bollard::query_parameters::ListNetworksOptions {
+            filters: Some(filters),
+        };
+        let list = self
+            .client
+            .list_networks(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list.into_iter().map(network_info).collect())
+    }
+
     /// Connects to `host` (`unix:///path` or `tcp://host:port`) and negotiates the API version;
     /// registry credentials come from `config_dir`'s `config.json`. The error says what was
     /// tried.

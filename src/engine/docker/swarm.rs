@@ -9,7 +9,7 @@ use super::super::{
     BoxStream, ConfigSpec, EngineError, ErrorKind, LogChunk, NetworkInfo, Result, SecretSpec,
     ServiceSpec, Swarm, SwarmNode, SwarmObject, SwarmService, SwarmState, SwarmTask,
 };
-use super::{Docker, filters, log_chunk, map_err, network_info, sorted};
+use super::{Docker, filters, log_chunk, map_err, sorted};
 use crate::names::labels;
 
 fn stack_filter(stack: &str) -> std::collections::HashMap<String, Vec<String>> {
@@ -293,15 +293,7 @@ impl Swarm for Docker {
     }
 
     async fn stack_networks(&self, stack: &str) -> Result<Vec<NetworkInfo>> {
-        let opts = q::ListNetworksOptions {
-            filters: Some(stack_filter(stack)),
-        };
-        let list = self
-            .client
-            .list_networks(Some(opts))
-            .await
-            .map_err(map_err)?;
-        Ok(list.into_iter().map(network_info).collect())
+        self.networks_where(stack_filter(stack)).await
     }
 
     async fn image_digest(&self, reference: &str, auth: bool) -> Result<String> {

@@ -119,14 +119,7 @@ pub fn container(
     let mut warnings = Vec::new();
     let api = version(ctx.api_version);
 
-    let env: Vec<String> = svc
-        .environment
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{k}={v}"),
-            None => k.clone(),
-        })
-        .collect();
+    let env = environment(svc);
 
     let mut exposed: Vec<String> = svc
         .expose
@@ -289,4 +282,16 @@ pub fn container(
         copies,
         warnings,
     }
+}
+
+/// A service's environment as the engine takes it: `KEY=value`, or `KEY` alone for a variable
+/// with no value.
+pub(crate) fn environment(svc: &Service) -> Vec<String> {
+    svc.environment
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect()
 }

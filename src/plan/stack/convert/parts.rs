@@ -25,14 +25,7 @@ impl Translation<'_> {
         image: &str,
     ) -> TaskSpecContainerSpec {
         let path = format!("services.{key}");
-        let mut env: Vec<String> = svc
-            .environment
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => format!("{k}={v}"),
-                None => k.clone(),
-            })
-            .collect();
+        let mut env = crate::plan::spec::environment(svc);
         env.sort();
         let mut container_labels: HashMap<String, String> =
             svc.labels.clone().into_iter().collect();
@@ -223,43 +216,15 @@ impl Translation<'_> {
         path: &str,
         refs: &[FileReference],
     ) -> Vec<TaskSpecContainerSpecSecrets> {
-        let mut out = Vec::new();
-        for (i, r) in refs.iter().enumerate() {
-            let Some(name) = self.version_of("secrets", &r.source) else {
-                // one the file defines could not be read: that error is said already
-                if !self.project.secrets.contains_key(&r.source) {
-                    self.errors.push(format!(
-                        "{path}.secrets[{i}]: secret `{}` is not defined",
-                        r.source
-                    ));
-                }
-                continue;
-            };
-            let target = if r.target.is_empty() {
-                r.source.clone()
-            } else {
-                r.target.clone()
-            };
-            out.push(TaskSpecContainerSpecSecrets {
-                file: Some(TaskSpecContainerSpecFile {
-                    name: Some(target),
-                    uid: Some(if r.uid.is_empty() {
-                        "0".into()
-                    } else {
-                        r.uid.clone()
-                    }),
-                    gid: Some(if r.gid.is_empty() {
-                        "0".into()
-                    } else {
-                        r.gid.clone()
-                    }),
-                    mode: Some(r.mode.map_or(0o444, |m| m.0 as u32)),
-                }),
+        let files = self.file_refs(path, "secrets", refs);
+        let files = files
+            .into_iter()
+            .map(|(name, file)| TaskSpecContainerSpecSecrets {
+                file: Some(file),
                 secret_name: Some(name),
                 ..Default::default()
             });
-        }
-        out
+        files.collect()
     }
 
     fn config_refs(
@@ -267,41 +232,60 @@ impl Translation<'_> {
         path: &str,
         refs: &[FileReference],
     ) -> Vec<TaskSpecContainerSpecConfigs> {
+        let files = self.file_refs(path, "configs", refs);
+        let files = files
+            .into_iter()
+            .map(|(name, f)| TaskSpecContainerSpecConfigs {
+                file: Some(TaskSpecContainerSpecFile1 {
+                    name: f.name,
+                    uid: f.uid,
+                    gid: f.gid,
+                    mode: f.mode,
+                }),
+                config_name: Some(name),
+                ..Default::default()
+            });
+        files.collect()
+    }
+
+    /// A service's `secrets` or `configs`: the version each gets and its file in the
+    /// container (uid and gid 0, mode 0444 unless said; a config's target defaults to
+    /// `/<key>`).
+    fn file_refs(
+        &mut self,
+        path: &str,
+        kind: &str,
+        refs: &[FileReference],
+    ) -> Vec<(String, TaskSpecContainerSpecFile)> {
         let mut out = Vec::new();
         for (i, r) in refs.iter().enumerate() {
-            let Some(name) = self.version_of("configs", &r.source) else {
+            let Some(name) = self.version_of(kind, &r.source) else {
+                let defined = match kind {
+                    "secrets" => &self.project.secrets,
+                    _ => &self.project.configs,
+                };
                 // one the file defines could not be read: that error is said already
-                if !self.project.configs.contains_key(&r.source) {
+                if !defined.contains_key(&r.source) {
+                    let what = kind.trim_end_matches('s');
                     self.errors.push(format!(
-                        "{path}.configs[{i}]: config `{}` is not defined",
+                        "{path}.{kind}[{i}]: {what} `{}` is not defined",
                         r.source
                     ));
                 }
                 continue;
             };
-            let target = if r.target.is_empty() {
-                format!("/{}", r.source)
-            } else {
-                r.target.clone()
+            let or = |v: &str, default: String| if v.is_empty() { default } else { v.to_string() };
+            let target = match kind {
+                "secrets" => or(&r.target, r.source.clone()),
+                _ => or(&r.target, format!("/{}", r.source)),
             };
-            out.push(TaskSpecContainerSpecConfigs {
-                file: Some(TaskSpecContainerSpecFile1 {
-                    name: Some(target),
-                    uid: Some(if r.uid.is_empty() {
-                        "0".into()
-                    } else {
-                        r.uid.clone()
-                    }),
-                    gid: Some(if r.gid.is_empty() {
-                        "0".into()
-                    } else {
-                        r.gid.clone()
-                    }),
-                    mode: Some(r.mode.map_or(0o444, |m| m.0 as u32)),
-                }),
-                config_name: Some(name),
-                ..Default::default()
-            });
+            let file = TaskSpecContainerSpecFile {
+                name: Some(target),
+                uid: Some(or(&r.uid, "0".into())),
+                gid: Some(or(&r.gid, "0".into())),
+                mode: Some(r.mode.map_or(0o444, |m| m.0 as u32)),
+            };
+            out.push((name, file));
         }
         out
     }
