@@ -304,6 +304,7 @@ fn service_layer(engine: Docker, env: &Env) -> Compose {
     let options = compose::Options {
         parallel: env.parallel_limit(),
         ignore_orphans: env.ignore_orphans(),
+        builder: env.builder(),
         ..Default::default()
     };
     Compose::new(engine, options, compose::quiet())

@@ -27,6 +27,9 @@ pub const RCOMPOSE_WATCH_DEBUG: &str = "RCOMPOSE_WATCH_DEBUG";
 /// `watch --quiet-period` when the flag is not given.
 pub const RCOMPOSE_WATCH_QUIET_PERIOD: &str = "RCOMPOSE_WATCH_QUIET_PERIOD";
 
+/// `0` (or `false`) builds with the engine's classic builder instead of its BuildKit.
+pub const DOCKER_BUILDKIT: &str = "DOCKER_BUILDKIT";
+
 /// The engine's socket when `DOCKER_HOST` is not set.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
@@ -113,6 +116,14 @@ impl Env {
         self.get(NO_COLOR).is_some_and(|v| !v.is_empty())
     }
 
+    /// The builder to use: BuildKit unless `DOCKER_BUILDKIT` is `0` or `false`.
+    pub fn builder(&self) -> crate::engine::Builder {
+        match self.get(DOCKER_BUILDKIT) {
+            Some("0" | "false" | "False" | "FALSE") => crate::engine::Builder::Classic,
+            _ => crate::engine::Builder::BuildKit,
+        }
+    }
+
     /// `RCOMPOSE_WATCH_DEBUG` is set.
     pub fn watch_debug(&self) -> bool {
         self.get(RCOMPOSE_WATCH_DEBUG).is_some()
@@ -152,6 +163,11 @@ mod tests {
             Some(PathBuf::from("/home/u/.docker"))
         );
         assert!(!env.no_color());
+        assert_eq!(env.builder(), crate::engine::Builder::BuildKit);
+        assert_eq!(
+            Env::of([("DOCKER_BUILDKIT", "0")]).builder(),
+            crate::engine::Builder::Classic
+        );
         assert_eq!(
             Env::of([("COMPOSE_PARALLEL_LIMIT", "4")]).parallel_limit(),
             Some(4)

@@ -158,11 +158,18 @@ fn add_dir(
                 builder.append_path_with_name(&path, &name)?;
             }
             add_dir(builder, root, &name, ignore, always)?;
-        } else if !excluded {
+        } else if !excluded && !special(&meta) {
             builder.append_path_with_name(&path, &name)?;
         }
     }
     Ok(())
+}
+
+/// Sockets and pipes are left out of a context, as the Docker CLI leaves them out.
+fn special(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    t.is_socket() || t.is_fifo()
 }
 
 #[cfg(test)]
@@ -201,6 +208,8 @@ mod tests {
         std::fs::write(dir.join(".dockerignore"), "secret\nDockerfile\n").unwrap();
         std::fs::write(dir.join("secret/key"), "k").unwrap();
         std::fs::write(dir.join("app/main.py"), "print()").unwrap();
+        // a socket (an agent's, say) is left out, not an error
+        let _socket = std::os::unix::net::UnixListener::bind(dir.join("app/agent.sock")).unwrap();
         let (archive, name) = tar(&dir, Dockerfile::Path("Dockerfile")).unwrap();
         let mut names: Vec<String> = tar::Archive::new(&archive[..])
             .entries()

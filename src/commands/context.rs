@@ -125,6 +125,7 @@ impl Context {
             parallel: self.env.parallel_limit(),
             ignore_orphans: self.env.ignore_orphans(),
             env_files: self.global.env_files.clone(),
+            builder: self.env.builder(),
         }
     }
 

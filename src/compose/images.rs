@@ -40,8 +40,9 @@ impl<E: Engine> Compose<E> {
         images: &Images,
     ) -> Result<bool, Error> {
         let wanted = plan::wanted_builds(project, observed, scope, images.build);
-        let sources = crate::observe::build_sources(project, &wanted, &images.overrides);
-        let builds = plan::builds(project, &wanted, &images.overrides, &sources)?;
+        let overrides = self.build_overrides(&images.overrides, &wanted).await?;
+        let sources = crate::observe::build_sources(project, &wanted, &overrides);
+        let builds = plan::builds(project, &wanted, &overrides, &sources)?;
         let policy = images.pull.unwrap_or_default();
         let pulls = plan::pulls(project, observed, scope, policy, images.build)?;
         for (plan, quiet) in [(&builds, images.quiet_build), (&pulls, images.quiet_pull)] {
@@ -63,9 +64,39 @@ impl<E: Engine> Compose<E> {
     ) -> Result<bool, Error> {
         let observed = self.observe(&project.name, Some(project)).await?;
         let wanted = plan::wanted_builds(project, &observed, scope, Build::Always);
-        let sources = crate::observe::build_sources(project, &wanted, overrides);
-        let builds = plan::builds(project, &wanted, overrides, &sources)?;
+        let overrides = self.build_overrides(overrides, &wanted).await?;
+        let sources = crate::observe::build_sources(project, &wanted, &overrides);
+        let builds = plan::builds(project, &wanted, &overrides, &sources)?;
         self.run_any(&project.name, &builds, quiet).await
+    }
+
+    /// The overrides with what the builds need from this layer: the builder (the classic one
+    /// on an engine older than BuildKit, API 1.39) and the engine's platform, asked only when
+    /// something is to be built.
+    async fn build_overrides(
+        &self,
+        overrides: &Overrides,
+        wanted: &BTreeSet<String>,
+    ) -> Result<Overrides, Error> {
+        let mut o = overrides.clone();
+        if wanted.is_empty() {
+            return Ok(o);
+        }
+        let api = self.engine.api_version();
+        o.engine_api = api.clone();
+        let (major, minor) = api.split_once('.').unwrap_or(("1", "0"));
+        let old = (major.parse().unwrap_or(1), minor.parse().unwrap_or(0)) < (1u32, 39u32);
+        o.builder = if old {
+            crate::engine::Builder::Classic
+        } else {
+            self.options.builder
+        };
+        o.engine_platform = self
+            .engine
+            .platform()
+            .await
+            .map_err(|e| Error::engine("asking the engine its platform", e))?;
+        Ok(o)
     }
 
     /// Runs `plan` (shown unless `quiet`) when it has steps; whether it had.

@@ -47,10 +47,11 @@ pub use up::Converged;
 /// layer on another engine), a connection to a real one, and the objects they speak of.
 pub mod engine {
     pub use crate::engine::{
-        Action, BoxStream, BuildRequest, ContainerEvent, ContainerInfo, ContainerState, Docker,
-        Engine, EngineError, ErrorKind, Health, ImageInfo, ImageStore, Inventory, LogChunk,
-        LogOptions, LogSource, NetworkInfo, PortInfo, PullProgress, Resources, Result, Status,
-        VolumeInfo, Watcher,
+        Action, BoxStream, BuildOutput, BuildRequest, BuildSecret, BuildStep, Builder,
+        ContainerEvent, ContainerInfo, ContainerState, Docker, Engine, EngineError, ErrorKind,
+        Health, ImageInfo, ImageStore, Inventory, LogChunk, LogOptions, LogSource, NetworkInfo,
+        PortInfo, PullProgress, Resources, Result, SshSource, Status, StepState, VolumeInfo,
+        Watcher,
     };
 }
 
@@ -72,6 +73,9 @@ pub struct Options {
     pub ignore_orphans: bool,
     /// `--env-file` files given (a container label).
     pub env_files: Vec<String>,
+    /// The builder builds ask for (BuildKit unless `DOCKER_BUILDKIT=0`); an engine without
+    /// BuildKit gets the classic builder whatever this says.
+    pub builder: crate::engine::Builder,
 }
 
 /// A progress sink that shows nothing but warnings (the library's).

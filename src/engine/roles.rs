@@ -13,8 +13,8 @@ use super::swarm::{
     SwarmTask,
 };
 use super::{
-    BoxStream, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo, ContainerState,
-    EndpointSettings, EngineEvent, ExecRequest, ImageInfo, LogChunk, LogOptions,
+    BoxStream, BuildOutput, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo,
+    ContainerState, EndpointSettings, EngineEvent, ExecRequest, ImageInfo, LogChunk, LogOptions,
     NetworkCreateRequest, NetworkInfo, PathStat, Processes, PullProgress, Result, Session,
     StatsSample, VolumeCreateRequest, VolumeInfo,
 };
@@ -53,12 +53,15 @@ pub trait ImageStore: Send + Sync {
         progress: &(dyn Fn(PullProgress) + Send + Sync),
     ) -> impl Future<Output = Result<()>> + Send;
     fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
-    /// Builds from a context tar; `output` gets the builder's lines. Returns the image ID.
+    /// The platform the engine builds and runs for, `os/arch` (`linux/amd64`).
+    fn platform(&self) -> impl Future<Output = Result<String>> + Send;
+    /// Builds from a context tar with the builder the request names; `output` gets the
+    /// builder's lines or steps. Returns the image ID.
     fn build_image(
         &self,
         request: BuildRequest,
         context: Vec<u8>,
-        output: &(dyn Fn(&str) + Send + Sync),
+        output: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> impl Future<Output = Result<String>> + Send;
     fn tag_image(&self, source: &str, target: &str) -> impl Future<Output = Result<()>> + Send;
     fn push_image(

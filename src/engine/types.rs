@@ -222,23 +222,94 @@ pub struct ImageInfo {
     pub platform: String,
 }
 
-/// An image build through the engine's classic builder (API 1.41).
+/// Which of the engine's builders runs a build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Builder {
+    /// The engine's BuildKit, with a session (`/build?version=2`).
+    #[default]
+    BuildKit,
+    /// The classic builder (`DOCKER_BUILDKIT=0`, or an engine without BuildKit).
+    Classic,
+}
+
+/// Where a build secret's bytes come from; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub enum BuildSecret {
+    File(std::path::PathBuf),
+    /// A value from the project's environment (`environment: VAR`).
+    Value(Vec<u8>),
+}
+
+impl std::fmt::Debug for BuildSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildSecret::File(p) => write!(f, "File({})", p.display()),
+            BuildSecret::Value(_) => write!(f, "Value(<hidden>)"),
+        }
+    }
+}
+
+/// What an SSH id of a build forwards: a running agent's socket, or key files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SshSource {
+    Agent(std::path::PathBuf),
+    Keys(Vec<std::path::PathBuf>),
+}
+
+/// An image build through the engine: BuildKit with a session, or the classic builder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildRequest {
+    pub builder: Builder,
     /// The Dockerfile's name inside the context tar.
     pub dockerfile: String,
     pub tag: String,
     pub args: BTreeMap<String, String>,
     pub target: String,
     pub labels: BTreeMap<String, String>,
+    /// Images whose cache the build may use.
     pub cache_from: Vec<String>,
     pub network: String,
     pub extra_hosts: Vec<String>,
     pub shm_size: i64,
+    /// `name` → (soft, hard).
+    pub ulimits: BTreeMap<String, (i64, i64)>,
     pub no_cache: bool,
     pub pull: bool,
     /// `os/arch`, or empty for the engine's own.
     pub platform: String,
+    /// BuildKit only: secrets by id, for `RUN --mount=type=secret`.
+    pub secrets: BTreeMap<String, BuildSecret>,
+    /// BuildKit only: SSH ids, for `RUN --mount=type=ssh`.
+    pub ssh: BTreeMap<String, SshSource>,
+}
+
+/// What a build reports as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuildOutput {
+    /// A line of the classic builder.
+    Line(String),
+    /// A BuildKit step (a vertex) started, was cached, finished or failed.
+    Step(BuildStep),
+    /// Output of a BuildKit step.
+    Log { number: usize, text: String },
+}
+
+/// A BuildKit step, numbered in the order it first appeared (`#5`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildStep {
+    pub number: usize,
+    /// `[build 2/3] RUN make`, `[internal] load build definition from Dockerfile`.
+    pub name: String,
+    pub state: StepState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepState {
+    Started,
+    Cached,
+    /// Finished, after this many seconds.
+    Done(f64),
+    Error(String),
 }
 
 /// Progress of an image pull, one layer at a time.

@@ -2,9 +2,9 @@
 //! (`Creating`/`Created`, `Recreate`/`Recreated` for a replacement), and its failure with the
 //! service, what rcompose was doing and a hint chosen by the kind of the engine's error.
 
-use crate::engine::{EngineError, ErrorKind, PullProgress};
+use crate::engine::{BuildOutput, EngineError, ErrorKind, PullProgress, StepState};
 use crate::plan::{Op, Step};
-use crate::progress::{Event, Progress};
+use crate::progress::{BuildEvent, BuildWhat, Event, Progress};
 use crate::ready::Wait;
 
 use super::{ExecError, Executor};
@@ -175,7 +175,7 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
             }
             Op::BuildImage { spec } => {
                 let service = s.group.service().unwrap_or_default();
-                self.build(spec, service).await.map(|_| ())
+                self.build(spec, service, id).await.map(|_| ())
             }
             Op::TagImage { source, target } => engine.tag_image(source, target).await,
             Op::PushImage { image } => {
@@ -254,18 +254,30 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
         }
     }
 
-    /// Makes the context tar (on a blocking thread: it reads the folder) and builds; the
-    /// builder's lines go out as messages prefixed with the service.
+    /// Makes the context tar (on a blocking thread: it reads the folder) and builds: the
+    /// classic builder's lines go out as messages prefixed with the service, BuildKit's steps
+    /// as build events; a failed step's error names its stage, its Dockerfile line and shows
+    /// its last output.
     async fn build(
         &self,
         spec: &crate::build::BuildSpec,
         service: &str,
+        id: &str,
     ) -> Result<String, EngineError> {
         use crate::build::{DockerfileSource, context};
         let (dir, dockerfile) = (spec.context.clone(), spec.dockerfile.clone());
-        let (tar, name) = tokio::task::spawn_blocking(move || match &dockerfile {
-            DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p)),
-            DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t)),
+        let (tar, name, text) = tokio::task::spawn_blocking(move || {
+            let (tar, name) = match &dockerfile {
+                DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p))?,
+                DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t))?,
+            };
+            let text = match &dockerfile {
+                DockerfileSource::Inline(t) => t.clone(),
+                DockerfileSource::Path(p) => {
+                    std::fs::read_to_string(dir.join(p)).unwrap_or_default()
+                }
+            };
+            Ok::<_, std::io::Error>((tar, name, text))
         })
         .await
         .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?
@@ -277,7 +289,119 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
         let mut request = spec.request.clone();
         request.dockerfile = name;
         let progress: &dyn Progress = self.progress;
-        let output = |line: &str| progress.message(&format!("{service}  | {line}"));
-        self.engine.build_image(request, tar, &output).await
+        let log = std::sync::Mutex::new(BuildLog::default());
+        let output = |o: BuildOutput| {
+            let event = log.lock().expect("build log").take(o);
+            match event {
+                Some(Ok(what)) => progress.build(what.into_event(id, service)),
+                Some(Err(line)) => progress.message(&format!("{service}  | {line}")),
+                None => {}
+            }
+        };
+        let result = self.engine.build_image(request, tar, &output).await;
+        result.map_err(|e| {
+            let file = match &spec.dockerfile {
+                DockerfileSource::Path(p) => p.clone(),
+                DockerfileSource::Inline(_) => "dockerfile_inline".into(),
+            };
+            let log = log.into_inner().expect("build log");
+            EngineError::new(e.kind, log.failure(&e.message, &file, &text))
+        })
+    }
+}
+
+/// Step numbers unique in the run (each build numbers its own from 1).
+static STEP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many output lines of a failed step its error shows.
+const LAST_LINES: usize = 10;
+
+/// What one BuildKit build said: its steps' names and numbers, their last output lines, and
+/// the step that failed.
+#[derive(Default)]
+struct BuildLog {
+    /// The build's own number → (the run's number, the step's name).
+    steps: std::collections::HashMap<usize, (usize, String)>,
+    output: std::collections::HashMap<usize, std::collections::VecDeque<String>>,
+    failed: Option<(usize, String)>,
+}
+
+/// A build event without its build.
+struct Said {
+    number: usize,
+    name: String,
+    what: BuildWhat,
+}
+
+impl Said {
+    fn into_event(self, id: &str, service: &str) -> BuildEvent {
+        BuildEvent {
+            id: id.into(),
+            service: service.into(),
+            number: self.number,
+            name: self.name,
+            what: self.what,
+        }
+    }
+}
+
+impl BuildLog {
+    /// Records an output; what to show: a build event, or a classic builder's line.
+    fn take(&mut self, o: BuildOutput) -> Option<Result<Said, String>> {
+        let (own, what) = match o {
+            BuildOutput::Line(line) => return Some(Err(line)),
+            BuildOutput::Step(step) => {
+                self.steps.entry(step.number).or_insert_with(|| {
+                    let n = STEP.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    (n, step.name.clone())
+                });
+                let what = match step.state {
+                    StepState::Started => BuildWhat::Started,
+                    StepState::Cached => BuildWhat::Cached,
+                    StepState::Done(s) => BuildWhat::Done(s),
+                    StepState::Error(e) => {
+                        self.failed = Some((step.number, e.clone()));
+                        BuildWhat::Error(e)
+                    }
+                };
+                (step.number, what)
+            }
+            BuildOutput::Log { number, text } => {
+                let lines = self.output.entry(number).or_default();
+                lines.push_back(text.clone());
+                if lines.len() > LAST_LINES {
+                    lines.pop_front();
+                }
+                (number, BuildWhat::Output(text))
+            }
+        };
+        // output of a step not yet named is shown once it is
+        let (number, name) = self.steps.get(&own)?.clone();
+        Some(Ok(Said { number, name, what }))
+    }
+
+    /// The error of a failed build: the failed step, where it is in the Dockerfile (`file`,
+    /// whose text is `text`), the engine's words, and the step's last output lines.
+    fn failure(&self, engine: &str, file: &str, text: &str) -> String {
+        let Some((own, error)) = &self.failed else {
+            return engine.to_string();
+        };
+        let name = self
+            .steps
+            .get(own)
+            .map(|(_, n)| n.as_str())
+            .unwrap_or_default();
+        let at = match crate::build::locate(text, name) {
+            Some(line) => format!(" ({file}:{line})"),
+            None => String::new(),
+        };
+        let mut message = format!("{}{at}: {error}", crate::build::step_words(name));
+        if let Some(lines) = self.output.get(own).filter(|l| !l.is_empty()) {
+            message += "\n  its last output:";
+            for l in lines {
+                message += &format!("\n    {l}");
+            }
+        }
+        message
     }
 }

@@ -50,7 +50,7 @@ pub fn builds(
     let ordered = crate::build::ordered(project, wanted, overrides, sources)
         .map_err(|m| error(None, m, None))?;
     for name in wanted {
-        let mut w = crate::build::ignored(name, &project.services[name]);
+        let mut w = crate::build::ignored(name, &project.services[name], overrides);
         plan.warnings.append(&mut w);
     }
     let mut steps: Vec<usize> = Vec::new();

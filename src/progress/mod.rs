@@ -59,11 +59,63 @@ impl Event {
     }
 }
 
+/// A BuildKit build's step (`#5 [app build 2/3] RUN make`) or a line of its output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildEvent {
+    /// The build's resource (`Image p-app`).
+    pub id: String,
+    pub service: String,
+    /// Unique in the run, in the order steps first appeared.
+    pub number: usize,
+    /// `[build 2/3] RUN make`, `[internal] load build definition from Dockerfile`.
+    pub name: String,
+    pub what: BuildWhat,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuildWhat {
+    Started,
+    Cached,
+    /// Finished, after this many seconds.
+    Done(f64),
+    Error(String),
+    Output(String),
+}
+
+impl BuildEvent {
+    /// The step's name with the service in its brackets, as Compose shows it:
+    /// `[app build 2/3] RUN make`.
+    pub fn title(&self) -> String {
+        match self.name.strip_prefix('[') {
+            Some(rest) => format!("[{} {rest}", self.service),
+            None => format!("[{}] {}", self.service, self.name),
+        }
+    }
+
+    /// The plain line: `#5 [app build 2/3] RUN make`, `#5 CACHED`, `#5 DONE 3.1s`, `#5 text`.
+    pub fn line(&self) -> String {
+        let n = self.number;
+        match &self.what {
+            BuildWhat::Started => format!("#{n} {}", self.title()),
+            BuildWhat::Cached => format!("#{n} CACHED"),
+            BuildWhat::Done(s) => format!("#{n} DONE {s:.1}s"),
+            BuildWhat::Error(e) => format!("#{n} ERROR: {e}"),
+            BuildWhat::Output(t) => format!("#{n} {t}"),
+        }
+    }
+}
+
 /// Receives events; renderers implement it.
 pub trait Progress: Send + Sync {
     fn event(&self, e: Event);
     /// A line that is not about a resource (a warning); shown above the live lines.
     fn message(&self, text: &str);
+    /// A build's step or output: plain prints every one, tty shows the running step on the
+    /// build's line (finished steps collapse into it), json gives an object each, quiet
+    /// nothing.
+    fn build(&self, b: BuildEvent) {
+        let _ = b;
+    }
     /// Stops live output (before logs are streamed, or at the end).
     fn finish(&self) {}
     /// A warning once the live output ended (a failed optional step): on stderr as is.
@@ -126,6 +178,9 @@ impl Progress for Plain {
     fn message(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
+    fn build(&self, b: BuildEvent) {
+        let _ = writeln!(std::io::stderr().lock(), "{}", b.line());
+    }
 }
 
 /// One JSON object per line: `{"id":"Container p-web-1","status":"Started"}`.
@@ -144,6 +199,21 @@ impl Progress for Json {
     }
     fn message(&self, text: &str) {
         let v = serde_json::json!({"level": "warning", "message": text});
+        let _ = writeln!(std::io::stderr().lock(), "{v}");
+    }
+    fn build(&self, b: BuildEvent) {
+        let (state, extra) = match &b.what {
+            BuildWhat::Started => ("started", serde_json::Value::Null),
+            BuildWhat::Cached => ("cached", serde_json::Value::Null),
+            BuildWhat::Done(s) => ("done", serde_json::json!({"seconds": s})),
+            BuildWhat::Error(e) => ("error", serde_json::json!({"error": e})),
+            BuildWhat::Output(t) => ("output", serde_json::json!({"text": t})),
+        };
+        let mut step = serde_json::json!({"number": b.number, "name": b.title(), "state": state});
+        if let serde_json::Value::Object(m) = extra {
+            step.as_object_mut().expect("an object").extend(m);
+        }
+        let v = serde_json::json!({"id": b.id, "status": "Building", "build": step});
         let _ = writeln!(std::io::stderr().lock(), "{v}");
     }
 }
@@ -213,6 +283,13 @@ impl Progress for Tty {
     fn message(&self, text: &str) {
         let _ = self.multi.println(text);
     }
+    fn build(&self, b: BuildEvent) {
+        // the running step shows on the build's line; finished ones give way to the next
+        if b.what == BuildWhat::Started {
+            let detail = format!("#{} {}", b.number, b.name);
+            self.event(Event::working(&b.id, "Building").detail(detail));
+        }
+    }
     fn finish(&self) {
         // finished lines stay on screen; unfinished ones stop where they are
         for (bar, _) in self.lines.lock().expect("progress lock").values() {
@@ -220,5 +297,32 @@ impl Progress for Tty {
                 bar.abandon();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_lines_name_the_service_as_compose_does() {
+        let e = |name: &str, what| BuildEvent {
+            id: "Image p-app".into(),
+            service: "app".into(),
+            number: 5,
+            name: name.into(),
+            what,
+        };
+        assert_eq!(
+            e("[build 2/3] RUN make", BuildWhat::Started).line(),
+            "#5 [app build 2/3] RUN make"
+        );
+        assert_eq!(
+            e("[internal] load .dockerignore", BuildWhat::Started).line(),
+            "#5 [app internal] load .dockerignore"
+        );
+        assert_eq!(e("x", BuildWhat::Done(3.06)).line(), "#5 DONE 3.1s");
+        assert_eq!(e("x", BuildWhat::Cached).line(), "#5 CACHED");
+        assert_eq!(e("x", BuildWhat::Output("hi".into())).line(), "#5 hi");
     }
 }

@@ -370,6 +370,16 @@ services:
     let err = stderr(&out);
     assert!(
         err.contains("service `run`: build image")
+            && err.contains("step 3/3 `RUN exit 3` (Dockerfile:3)")
+            && err.contains("exit code: 3"),
+        "{err}"
+    );
+    // the classic builder's words say the same
+    let out = p.run_env(&["up", "-d", "ok", "run"], &[("DOCKER_BUILDKIT", "0")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("service `run`: build image")
             && err.contains("step 3/")
             && err.contains("`RUN exit 3`")
             && err.contains("returned a non-zero code: 3"),

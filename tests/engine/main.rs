@@ -5,6 +5,7 @@
 //! They need `rcompose-test/busybox:latest` (`scripts/test-images.sh` makes it).
 
 mod attached;
+mod buildkit;
 mod ci;
 mod converge;
 mod deps;

@@ -7,15 +7,21 @@ use bollard::query_parameters as q;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::super::{
-    Action, BoxStream, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo,
-    ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo, ImageStore,
-    Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress, Resources,
-    Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
+    Action, BoxStream, BuildOutput, BuildRequest, Builder, ContainerCreateBody, ContainerEvent,
+    ContainerInfo, ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo,
+    ImageStore, Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress,
+    Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
     Docker, container_info, filters, log_chunk, map_err, network_info, project_filter, sorted,
     split_reference,
 };
+
+/// A time as the engine writes it (bollard's `time` feature parses them).
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
 
 impl Inventory for Docker {
     fn api_version(&self) -> String {
@@ -116,11 +122,12 @@ impl Inventory for Docker {
             Ok(i) => Ok(Some(ImageInfo {
                 id: i.id.unwrap_or_default(),
                 tags: i.repo_tags.unwrap_or_default(),
-                created: i.created.unwrap_or_default(),
+                created: i.created.map(rfc3339).unwrap_or_default(),
                 last_tagged: i
                     .metadata
                     .and_then(|m| m.last_tag_time)
-                    .filter(|t| !t.starts_with("0001-"))
+                    .filter(|t| t.year() > 1)
+                    .map(rfc3339)
                     .unwrap_or_default(),
                 size: i.size.unwrap_or(0),
                 platform: format!(
@@ -176,61 +183,23 @@ impl ImageStore for Docker {
             .map_err(map_err)
     }
 
+    async fn platform(&self) -> Result<String> {
+        let v = self.client.version().await.map_err(map_err)?;
+        let os = v.os.unwrap_or_default();
+        let arch = v.arch.unwrap_or_default();
+        Ok(format!("{os}/{arch}"))
+    }
+
     async fn build_image(
         &self,
         r: BuildRequest,
         context: Vec<u8>,
-        output: &(dyn Fn(&str) + Send + Sync),
+        output: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> Result<String> {
-        let opts = q::BuildImageOptions {
-            dockerfile: r.dockerfile,
-            t: Some(r.tag),
-            extrahosts: (!r.extra_hosts.is_empty()).then(|| r.extra_hosts.join(",")),
-            nocache: r.no_cache,
-            cachefrom: (!r.cache_from.is_empty()).then_some(r.cache_from),
-            pull: r.pull.then(|| "1".to_string()),
-            rm: true,
-            forcerm: true,
-            buildargs: (!r.args.is_empty()).then(|| r.args.into_iter().collect()),
-            shmsize: (r.shm_size > 0).then_some(r.shm_size as i32),
-            labels: (!r.labels.is_empty()).then(|| r.labels.into_iter().collect()),
-            networkmode: (!r.network.is_empty()).then_some(r.network),
-            target: r.target,
-            platform: r.platform,
-            version: q::BuilderVersion::BuilderV1,
-            ..Default::default()
-        };
-        let mut stream =
-            self.streams
-                .build_image(opts, None, Some(bollard::body_full(context.into())));
-        let mut id = String::new();
-        // the classic builder's `Step 3/7 : RUN make` line, to say where a build failed
-        let mut step = String::new();
-        let at_step = |step: &str, e: EngineError| match step {
-            "" => e,
-            s => EngineError::new(e.kind, format!("{s}: {}", e.message)),
-        };
-        while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| at_step(&step, map_err(e)))?;
-            if let Some(msg) = info.error_detail.and_then(|d| d.message) {
-                let e = EngineError::new(ErrorKind::Other, msg.trim().to_string());
-                return Err(at_step(&step, e));
-            }
-            if let Some(text) = info.stream {
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    if let Some((n, instruction)) =
-                        line.strip_prefix("Step ").and_then(|l| l.split_once(" : "))
-                    {
-                        step = format!("step {n} `{}`", instruction.trim());
-                    }
-                    output(line);
-                }
-            }
-            if let Some(aux_id) = info.aux.and_then(|a| a.id) {
-                id = aux_id;
-            }
+        match r.builder {
+            Builder::Classic => self.build_classic(r, context, output).await,
+            Builder::BuildKit => self.build_buildkit(r, context, output).await,
         }
-        Ok(id)
     }
 
     async fn tag_image(&self, source: &str, target: &str) -> Result<()> {

@@ -3,8 +3,10 @@
 //! mapping (404 → not found, 409 → conflict, a taken port, a missing image), and the conversions
 //! to rcompose's types; the calls are in `calls`, `interactive` and `swarm`.
 
+mod build;
 mod calls;
 mod interactive;
+mod session;
 mod swarm;
 
 use std::collections::{BTreeMap, HashMap};

@@ -14,10 +14,10 @@ use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
 use super::{
-    Action, BoxStream, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo,
-    ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo, ImageStore,
-    Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress, Resources,
-    Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
+    Action, BoxStream, BuildOutput, BuildRequest, ContainerCreateBody, ContainerEvent,
+    ContainerInfo, ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo,
+    ImageStore, Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress,
+    Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
     ConfigSpec, SecretSpec, ServiceSpec, Swarm, SwarmNode, SwarmObject, SwarmService, SwarmState,
@@ -286,11 +286,14 @@ impl ImageStore for Fake {
         self.world.lock().expect("fake world").images.remove(r);
         Ok(())
     }
+    async fn platform(&self) -> Result<String> {
+        Ok("linux/amd64".into())
+    }
     async fn build_image(
         &self,
         r: BuildRequest,
         _: Vec<u8>,
-        _: &(dyn Fn(&str) + Send + Sync),
+        _: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> Result<String> {
         self.call(format!("build {}", r.tag)).await?;
         self.add_image(&r.tag);
