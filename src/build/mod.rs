@@ -4,12 +4,20 @@
 //! another service's image builds after it; the others in parallel). The context
 //! tar is made in `context.rs` when the build runs.
 
+mod bake;
 pub mod context;
+mod dockerfile;
+mod keys;
+
+pub use bake::bake;
+pub use dockerfile::{failure, from_images, needs_buildkit, stages};
+pub use keys::ignored;
+use keys::{cache_from, cache_to, key, same_platform, secrets, ssh};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use crate::engine::{BuildRequest, BuildSecret, Builder, SshSource};
+use crate::engine::{BuildRequest, Builder};
 use crate::model::{Project, Service, UlimitValue};
 use crate::names::image_name;
 use crate::names::labels;
@@ -46,11 +54,6 @@ pub struct Overrides {
     pub engine_platform: String,
     /// The engine's API version (`1.41`; empty: not known).
     pub engine_api: String,
-}
-
-/// The key path of a build key: `services.web.build.secrets`.
-fn key(service: &str, key: &str) -> String {
-    format!("services.{service}.build.{key}")
 }
 
 /// The build of `service`, or why it cannot be built with the builder `overrides` names.
@@ -154,8 +157,10 @@ pub fn spec(
     let secrets = secrets(project, service, &b.secrets)?;
     let ssh = ssh(project, service, &b.ssh)?;
     let mut image_labels: BTreeMap<String, String> = b.labels.clone();
-    let builder = if buildkit { "buildkit" } else { "classic" };
-    image_labels.insert(labels::IMAGE_BUILDER.into(), builder.into());
+    // as the reference labels them: the builder is said only when it is the classic one
+    if !buildkit {
+        image_labels.insert(labels::IMAGE_BUILDER.into(), "classic".into());
+    }
     image_labels.insert(labels::PROJECT.into(), project.name.clone());
     image_labels.insert(labels::SERVICE.into(), service.into());
     image_labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
@@ -197,343 +202,6 @@ pub fn spec(
         },
         extra_tags: b.tags.clone(),
     })
-}
-
-/// `linux/amd64` and `linux/amd64/v1`... name one platform; `linux/arm64` does not.
-fn same_platform(a: &str, b: &str) -> bool {
-    let parts = |p: &str| -> Vec<String> { p.split('/').take(2).map(str::to_lowercase).collect() };
-    parts(a) == parts(b)
-}
-
-/// `cache_from` entries as the engine takes them: images (`name:tag`, `type=registry,ref=...`);
-/// a local folder cache needs buildx.
-fn cache_from(service: &str, entries: &[String]) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        let attrs = cache_attrs(e);
-        match attrs.get("type").map(String::as_str) {
-            None => out.push(e.clone()),
-            Some("registry") => match attrs.get("ref") {
-                Some(r) => out.push(r.clone()),
-                None => {
-                    return Err(format!(
-                        "{}[{i}]: `type=registry` needs a `ref=`",
-                        key(service, "cache_from")
-                    ));
-                }
-            },
-            Some(t) => {
-                return Err(format!(
-                    "{}[{i}]: a `type={t}` cache is read by buildx only; the engine's /build endpoint reads cache from images (an image name, or type=registry,ref=IMAGE)",
-                    key(service, "cache_from")
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Whether `cache_to` asks for the inline cache (the only export the engine's /build endpoint
-/// does).
-fn cache_to(service: &str, entries: &[String], buildkit: bool) -> Result<bool, String> {
-    let mut inline = false;
-    for (i, e) in entries.iter().enumerate() {
-        let attrs = cache_attrs(e);
-        match attrs.get("type").map(String::as_str) {
-            Some("inline") if buildkit => inline = true,
-            Some("inline") => {
-                return Err(format!(
-                    "{}[{i}]: the inline cache needs BuildKit, and the classic builder was chosen",
-                    key(service, "cache_to")
-                ));
-            }
-            other => {
-                let t = other.unwrap_or("registry");
-                return Err(format!(
-                    "{}[{i}]: a `type={t}` cache export needs buildx; the engine's /build endpoint exports the inline cache only (type=inline)",
-                    key(service, "cache_to")
-                ));
-            }
-        }
-    }
-    Ok(inline)
-}
-
-/// `type=local,src=path` as a map.
-fn cache_attrs(entry: &str) -> BTreeMap<String, String> {
-    if !entry.contains('=') {
-        return BTreeMap::new();
-    }
-    entry
-        .split(',')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
-}
-
-/// A build's secrets by id (a reference's `target`, else its `source`), from the project's
-/// `secrets`: a file, an environment variable or inline content.
-fn secrets(
-    project: &Project,
-    service: &str,
-    refs: &[crate::model::FileReference],
-) -> Result<BTreeMap<String, BuildSecret>, String> {
-    let mut out = BTreeMap::new();
-    for (i, r) in refs.iter().enumerate() {
-        let path = format!("{}[{i}]", key(service, "secrets"));
-        let def = project
-            .secrets
-            .get(&r.source)
-            .ok_or_else(|| format!("{path}: secret `{}` is not defined", r.source))?;
-        let source = if !def.file.is_empty() {
-            BuildSecret::File(PathBuf::from(&def.file))
-        } else if !def.environment.is_empty() {
-            let value = project.environment.get(&def.environment).ok_or_else(|| {
-                format!(
-                    "{path}: secret `{}` comes from the environment variable {}, which is not set",
-                    r.source, def.environment
-                )
-            })?;
-            BuildSecret::Value(value.clone().into_bytes())
-        } else if !def.content.is_empty() {
-            BuildSecret::Value(def.content.clone().into_bytes())
-        } else {
-            return Err(format!(
-                "{path}: secret `{}` has no file, environment or content to build with",
-                r.source
-            ));
-        };
-        let id = if r.target.is_empty() {
-            &r.source
-        } else {
-            &r.target
-        };
-        out.insert(id.clone(), source);
-    }
-    Ok(out)
-}
-
-/// A build's SSH ids: `default` (or `id` alone) is the running agent (`SSH_AUTH_SOCK`),
-/// `id=path[,path]` an agent socket or key files.
-fn ssh(
-    project: &Project,
-    service: &str,
-    entries: &[String],
-) -> Result<BTreeMap<String, SshSource>, String> {
-    let mut out = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        let path = format!("{}[{i}]", key(service, "ssh"));
-        match e.split_once('=') {
-            Some((id, paths)) if !paths.is_empty() => {
-                // (the loader made them absolute)
-                let paths = paths.split(',').map(PathBuf::from).collect();
-                out.insert(id.to_string(), SshSource::Keys(paths));
-            }
-            _ => {
-                let id = e.trim_end_matches('=');
-                let socket = project
-                    .environment
-                    .get("SSH_AUTH_SOCK")
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        format!("{path}: `{id}` forwards the running SSH agent, and SSH_AUTH_SOCK is not set")
-                    })?;
-                out.insert(id.to_string(), SshSource::Agent(PathBuf::from(socket)));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The `build` keys of `service` that the chosen builder has no parameter for, as warnings.
-pub fn ignored(service: &str, svc: &Service, overrides: &Overrides) -> Vec<String> {
-    let Some(b) = &svc.build else {
-        return Vec::new();
-    };
-    let classic = overrides.builder == Builder::Classic;
-    // BuildKit applies them to RUN steps from BuildKit 0.12 (Docker Engine 25, API 1.44)
-    let old_buildkit = !classic && api_below(&overrides.engine_api, 44);
-    let run_steps = "this engine's BuildKit does not apply it to RUN steps (Docker Engine 25 does); DOCKER_BUILDKIT=0 builds with the classic builder, which does";
-    [
-        (old_buildkit && b.shm_size.0 > 0, "shm_size", run_steps),
-        (old_buildkit && !b.ulimits.is_empty(), "ulimits", run_steps),
-        (
-            !b.provenance.is_empty(),
-            "provenance",
-            "attestations are made by buildx",
-        ),
-        (
-            !b.sbom.is_empty(),
-            "sbom",
-            "attestations are made by buildx",
-        ),
-        (
-            !b.isolation.is_empty(),
-            "isolation",
-            "isolation is for Windows engines",
-        ),
-        (
-            classic && !b.entitlements.is_empty(),
-            "entitlements",
-            "the classic builder has no entitlements",
-        ),
-    ]
-    .into_iter()
-    .filter(|(set, ..)| *set)
-    .map(|(_, k, why)| format!("{}: ignored: {why}", key(service, k)))
-    .collect()
-}
-
-/// Whether API version `api` (`1.41`) is below `1.<minor>`; an unknown one is not.
-fn api_below(api: &str, minor: u32) -> bool {
-    match api.split_once('.') {
-        Some(("1", m)) => m.parse::<u32>().is_ok_and(|m| m < minor),
-        _ => false,
-    }
-}
-
-/// The first line of a Dockerfile that only BuildKit reads (`# syntax=`, `RUN --mount`,
-/// `COPY --link`, here-documents...), with its number.
-pub fn needs_buildkit(dockerfile: &str) -> Option<(usize, String)> {
-    let flags = [
-        "--mount",
-        "--link",
-        "--chmod",
-        "--security",
-        "--network",
-        "--parents",
-        "--exclude",
-        "--checksum",
-    ];
-    for (i, line) in dockerfile.lines().enumerate() {
-        let t = line.trim();
-        let lower = t.to_ascii_lowercase();
-        let directive = lower.starts_with('#')
-            && lower[1..].trim_start().starts_with("syntax")
-            && lower.contains('=');
-        let words: Vec<&str> = t.split_whitespace().collect();
-        let instruction = words
-            .first()
-            .map(|w| w.to_ascii_uppercase())
-            .unwrap_or_default();
-        let flagged = matches!(instruction.as_str(), "RUN" | "COPY" | "ADD")
-            && words[1..]
-                .iter()
-                .take_while(|w| w.starts_with("--"))
-                .any(|w| flags.iter().any(|f| w.starts_with(f)));
-        let heredoc = matches!(instruction.as_str(), "RUN" | "COPY")
-            && words[1..]
-                .iter()
-                .any(|w| w.starts_with("<<") && w.len() > 2);
-        if directive || flagged || heredoc {
-            return Some((i + 1, t.to_string()));
-        }
-    }
-    None
-}
-
-/// The line of the Dockerfile `text` where BuildKit's step `step` is written
-/// (`[build 3/4] RUN make -j4`: the stage's instruction with that text; continuation lines
-/// joined), 1-based.
-pub fn locate(text: &str, step: &str) -> Option<usize> {
-    let (stage, instruction) = match step.strip_prefix('[').and_then(|s| s.split_once("] ")) {
-        Some((inside, rest)) => {
-            let words: Vec<&str> = inside.split_whitespace().collect();
-            let stage = (words.len() > 1).then(|| words[0].to_ascii_lowercase());
-            (stage, rest)
-        }
-        None => (None, step),
-    };
-    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let want = squash(instruction);
-    // the instructions with their first line, continuation lines joined
-    let mut instructions: Vec<(usize, String)> = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if pending.is_none() && (t.is_empty() || t.starts_with('#')) {
-            continue;
-        }
-        let (n, mut acc) = pending.take().unwrap_or((i + 1, String::new()));
-        match t.strip_suffix('\\') {
-            Some(part) => {
-                acc.push_str(part);
-                acc.push(' ');
-                pending = Some((n, acc));
-            }
-            None => {
-                acc.push_str(t);
-                instructions.push((n, squash(&acc)));
-            }
-        }
-    }
-    let mut current: Option<String> = None;
-    let mut index = 0usize;
-    for (n, ins) in &instructions {
-        let upper = ins.to_ascii_uppercase();
-        if upper.starts_with("FROM ") {
-            let words: Vec<&str> = ins.split_whitespace().collect();
-            let named = words
-                .iter()
-                .position(|w| w.eq_ignore_ascii_case("as"))
-                .and_then(|i| words.get(i + 1));
-            current = Some(match named {
-                Some(name) => name.to_ascii_lowercase(),
-                None => format!("stage-{index}"),
-            });
-            index += 1;
-        }
-        let in_stage = match (&stage, &current) {
-            (Some(s), Some(c)) => s == c,
-            _ => true,
-        };
-        if in_stage && ins.eq_ignore_ascii_case(&want) {
-            return Some(*n);
-        }
-    }
-    None
-}
-
-/// A BuildKit step's name in words: `[build 3/4] RUN make` is "stage `build`, step 3/4
-/// `RUN make`"; other names stay as they are.
-pub fn step_words(step: &str) -> String {
-    let Some((inside, rest)) = step.strip_prefix('[').and_then(|s| s.split_once("] ")) else {
-        return step.to_string();
-    };
-    match inside.split_whitespace().collect::<Vec<_>>().as_slice() {
-        [stage, n] if n.contains('/') => format!("stage `{stage}`, step {n} `{rest}`"),
-        [n] if n.contains('/') => format!("step {n} `{rest}`"),
-        _ => step.to_string(),
-    }
-}
-
-/// The images a Dockerfile builds `FROM` (variables left as written).
-pub fn from_images(dockerfile: &str) -> Vec<String> {
-    dockerfile
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.len() > 5 && l[..5].eq_ignore_ascii_case("from "))
-        .filter_map(|l| {
-            l[5..]
-                .split_whitespace()
-                .find(|w| !w.starts_with("--"))
-                .map(str::to_string)
-        })
-        .collect()
-}
-
-/// The stage names a Dockerfile declares (`FROM image AS name`), lowercased as the builder does.
-pub fn stages(dockerfile: &str) -> Vec<String> {
-    dockerfile
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.len() > 5 && l[..5].eq_ignore_ascii_case("from "))
-        .filter_map(|l| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            let i = words.iter().position(|w| w.eq_ignore_ascii_case("as"))?;
-            words.get(i + 1).map(|w| w.to_ascii_lowercase())
-        })
-        .collect()
 }
 
 /// What the files say about one build, read before planning: whether the context is a folder,
@@ -711,7 +379,9 @@ pub fn ordered(
 
 #[cfg(test)]
 mod tests {
+    use super::dockerfile::{locate, step_words};
     use super::*;
+    use crate::engine::{BuildSecret, SshSource};
 
     fn project(yaml: &str) -> Project {
         // a folder that exists: `ordered` checks that contexts are folders
@@ -742,9 +412,10 @@ mod tests {
         assert_eq!(s.request.target, "prod");
         assert!(s.request.no_cache);
         assert_eq!(s.request.labels["a"], "b");
-        assert_eq!(
-            s.request.labels["com.docker.compose.image.builder"],
-            "buildkit"
+        assert!(
+            !s.request
+                .labels
+                .contains_key("com.docker.compose.image.builder")
         );
         assert_eq!(s.dockerfile, DockerfileSource::Path("Dockerfile".into()));
     }
@@ -894,6 +565,43 @@ mod tests {
             let e = spec(&p, "a", &p.services["a"], &o).unwrap_err();
             assert!(e.starts_with(want) && e.contains(also), "{yaml}: {e}");
         }
+    }
+
+    #[test]
+    fn print_gives_a_bake_file_without_secret_values() {
+        let p = project(
+            "services:\n  app:\n    build:\n      context: .\n      target: prod\n      args: {A: '1'}\n      secrets: [tok, env]\n      ssh: [default]\n      tags: [extra:1]\nsecrets:\n  tok: {file: ./t.txt}\n  env: {environment: FROM_ENV}\n",
+        );
+        let all: BTreeSet<String> = ["app".to_string()].into();
+        let sources: Sources = [(
+            "app".to_string(),
+            Source {
+                context_is_dir: true,
+                dockerfile: Ok("FROM x AS prod\n".into()),
+            },
+        )]
+        .into();
+        let mut p = p;
+        p.environment.insert("SSH_AUTH_SOCK".into(), "/a".into());
+        let builds = ordered(&p, &all, &Overrides::default(), &sources).unwrap();
+        let v = bake(&p, &builds);
+        assert_eq!(v["group"]["default"]["targets"], serde_json::json!(["app"]));
+        let t = &v["target"]["app"];
+        assert_eq!(t["target"], "prod");
+        assert_eq!(t["args"]["A"], "1");
+        assert_eq!(t["tags"], serde_json::json!(["extra:1", "p-app"]));
+        assert_eq!(t["ssh"], serde_json::json!(["default"]));
+        assert_eq!(t["output"], serde_json::json!(["type=docker"]));
+        let secrets = t["secret"].as_array().unwrap();
+        assert!(
+            secrets[0]
+                .as_str()
+                .unwrap()
+                .starts_with("id=tok,type=file,src=/")
+        );
+        assert_eq!(secrets[1], "id=env,type=env,env=FROM_ENV");
+        assert!(t["dockerfile"].as_str().unwrap().ends_with("/Dockerfile"));
+        assert!(!v.to_string().contains("env-value"));
     }
 
     #[test]

@@ -395,6 +395,9 @@ pub struct BuildArgs {
     /// Also build dependencies (transitively)
     #[arg(long)]
     pub with_dependencies: bool,
+    /// Print the builds as a bake file (JSON) instead of building
+    #[arg(long)]
+    pub print: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -18,6 +18,12 @@ pub async fn run(ctx: &Context, args: &BuildArgs) -> Result<(), Error> {
         args: ctx.pairs(&args.build_args),
         ..Default::default()
     };
+    if args.print {
+        let definition = compose.build_definition(&project, &scope, &overrides)?;
+        let text = serde_json::to_string_pretty(&definition).expect("JSON");
+        println!("{text}");
+        return Ok(());
+    }
     if !compose
         .build(&project, &scope, &overrides, args.quiet)
         .await?

@@ -70,6 +70,33 @@ impl<E: Engine> Compose<E> {
         self.run_any(&project.name, &builds, quiet).await
     }
 
+    /// `build --print`: the builds of the services in `scope` as a bake file would define them
+    /// (what would be sent, one target per build), with the builder the options name; the
+    /// engine is not asked.
+    pub fn build_definition(
+        &self,
+        project: &Project,
+        scope: &BTreeSet<String>,
+        overrides: &Overrides,
+    ) -> Result<serde_json::Value, Error> {
+        let wanted: BTreeSet<String> = scope
+            .iter()
+            .filter(|s| project.services[s.as_str()].build.is_some())
+            .cloned()
+            .collect();
+        let mut o = overrides.clone();
+        o.builder = self.options.builder;
+        let sources = crate::observe::build_sources(project, &wanted, &o);
+        let ordered = crate::build::ordered(project, &wanted, &o, &sources).map_err(|message| {
+            Error::from(plan::PlanError {
+                service: None,
+                message,
+                hint: None,
+            })
+        })?;
+        Ok(crate::build::bake(project, &ordered))
+    }
+
     /// The overrides with what the builds need from this layer: the builder (the classic one
     /// on an engine older than BuildKit, API 1.39) and the engine's platform, asked only when
     /// something is to be built.

@@ -375,7 +375,7 @@ impl BuildLog {
                 (number, BuildWhat::Output(text))
             }
         };
-        // output of a step not yet named is shown once it is
+        // output of a step not yet named is kept for its error, not shown
         let (number, name) = self.steps.get(&own)?.clone();
         Some(Ok(Said { number, name, what }))
     }
@@ -389,19 +389,13 @@ impl BuildLog {
         let name = self
             .steps
             .get(own)
-            .map(|(_, n)| n.as_str())
+            .map(|(_, n)| n.clone())
             .unwrap_or_default();
-        let at = match crate::build::locate(text, name) {
-            Some(line) => format!(" ({file}:{line})"),
-            None => String::new(),
-        };
-        let mut message = format!("{}{at}: {error}", crate::build::step_words(name));
-        if let Some(lines) = self.output.get(own).filter(|l| !l.is_empty()) {
-            message += "\n  its last output:";
-            for l in lines {
-                message += &format!("\n    {l}");
-            }
-        }
-        message
+        let lines: Vec<String> = self
+            .output
+            .get(own)
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default();
+        crate::build::failure(&name, error, file, text, &lines)
     }
 }

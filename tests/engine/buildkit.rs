@@ -587,3 +587,51 @@ fn a_failing_run_names_the_service_stage_line_and_shows_its_output() {
     );
     assert!(p.containers().is_empty(), "no container was created");
 }
+
+#[test]
+fn build_print_gives_the_bake_file_the_reference_prints() {
+    let Some(bin) = super::interop::reference() else {
+        return;
+    };
+    let (p, _cache) = project(
+        "bkprint",
+        "
+services:
+  app:
+    build:
+      context: .
+      target: prod
+      args: {A: '1'}
+      labels: {team: x}
+      secrets: [tok, env]
+      tags: ['rct-print-extra:1']
+      no_cache: true
+  other:
+    build: {context: ./other, dockerfile_inline: 'FROM IMAGE'}
+secrets:
+  tok: {file: ./tok.txt}
+  env: {environment: TOKEN_VAR}
+",
+    );
+    p.write("Dockerfile", "FROM IMAGE AS prod\n");
+    p.write("tok.txt", "x");
+    p.write("other/.keep", "");
+    let var = [("TOKEN_VAR", "t")];
+    let out = p.run_env(&["build", "--print"], &var);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let out = Command::new(&bin)
+        .args(["-p", &p.name, "build", "--print"])
+        .current_dir(&p.dir)
+        .envs(var)
+        .output()
+        .expect("the reference runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut theirs: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // each tool writes its own version
+    for t in ["app", "other"] {
+        theirs["target"][t]["labels"]["com.docker.compose.version"] =
+            ours["target"][t]["labels"]["com.docker.compose.version"].clone();
+    }
+    assert_eq!(ours, theirs);
+}

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::lab::{Lab, Stack, block_on, desired, seconds, state, text};
+use crate::lab::{Lab, Stack, block_on, desired, rfc3339, seconds, state, text};
 
 const FEATURES: &str = r#"
 include:
@@ -143,10 +143,10 @@ services:
         .find(|t| state(t) == "running")
         .expect("db runs");
     // Swarm turns a task with a healthcheck to running once it is healthy
-    let healthy_at = seconds(&db.status.unwrap().timestamp.unwrap().to_string());
+    let healthy_at = seconds(&rfc3339(db.status.unwrap().timestamp.unwrap()));
     let web = s.service("web");
-    let created = seconds(&web.created_at.unwrap().to_string());
-    let db_created = seconds(&s.service("db").created_at.unwrap().to_string());
+    let created = seconds(&rfc3339(web.created_at.unwrap()));
+    let db_created = seconds(&rfc3339(s.service("db").created_at.unwrap()));
     assert!(
         healthy_at - db_created >= 2.0,
         "db turned healthy after its 2 s"

@@ -433,6 +433,12 @@ pub fn desired(t: &bollard::models::Task) -> String {
     t.desired_state.map(|s| s.to_string()).unwrap_or_default()
 }
 
+/// A time bollard parsed, as the engine wrote it.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("a time that formats")
+}
+
 /// Seconds since the epoch of an RFC 3339 time the engine gave (`2026-11-30T23:10:01.5Z`).
 pub fn seconds(time: &str) -> f64 {
     let (date, rest) = time.split_once('T').expect("a date and a time");

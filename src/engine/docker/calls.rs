@@ -13,15 +13,9 @@ use super::super::{
     Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
-    Docker, container_info, filters, log_chunk, map_err, network_info, project_filter, sorted,
-    split_reference,
+    Docker, container_info, filters, log_chunk, map_err, network_info, project_filter, rfc3339,
+    sorted, split_reference,
 };
-
-/// A time as the engine writes it (bollard's `time` feature parses them).
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 impl Inventory for Docker {
     fn api_version(&self) -> String {

@@ -94,6 +94,13 @@ fn sorted(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
     m.unwrap_or_default().into_iter().collect()
 }
 
+/// A time as the engine writes it, RFC 3339 (bollard's `time` feature, which BuildKit needs,
+/// parses them).
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 impl Docker {
     /// The networks that pass `filters` (a project's or a stack's label).
     async fn networks_where(

@@ -9,7 +9,7 @@ use super::super::{
     BoxStream, ConfigSpec, EngineError, ErrorKind, LogChunk, NetworkInfo, Result, SecretSpec,
     ServiceSpec, Swarm, SwarmNode, SwarmObject, SwarmService, SwarmState, SwarmTask,
 };
-use super::{Docker, filters, log_chunk, map_err, sorted};
+use super::{Docker, filters, log_chunk, map_err, rfc3339, sorted};
 use crate::names::labels;
 
 fn stack_filter(stack: &str) -> std::collections::HashMap<String, Vec<String>> {
@@ -17,8 +17,8 @@ fn stack_filter(stack: &str) -> std::collections::HashMap<String, Vec<String>> {
 }
 
 /// A date as the engine gives it, as text (whichever form the bollard build uses).
-fn date<T: ToString>(d: Option<T>) -> String {
-    d.map(|d| d.to_string()).unwrap_or_default()
+fn date(d: Option<time::OffsetDateTime>) -> String {
+    d.map(rfc3339).unwrap_or_default()
 }
 
 fn service(s: bollard::models::Service) -> SwarmService {
