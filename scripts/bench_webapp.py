@@ -8,10 +8,13 @@ For each run and each tool (the order alternates between runs):
          scripts/offline-base-image.sh makes it): four builds that apt-get install from Debian's
          mirror, then the start in dependency order, each waiting for the previous healthy
   warm   `down`, then `up --wait` with the images and the database volume kept
-then `down -v --rmi local`, and every image made during the run is removed, the intermediate
-layers where the classic builder keeps its cache too, so the next cold build is cold. The reference builds with the classic builder (DOCKER_BUILDKIT=0),
-as rcompose does on API 1.41: the engine here has no buildx. Wall times are medians; a cold
-build is dominated by the package downloads, so its ratio says little more than "the same".
+then `down -v --rmi local`, and every image made during the run is removed (the classic
+builder keeps its cache in intermediate images) and the engine's build cache is emptied of
+every record no build is using (BuildKit's cache: a webapp built before the run, by the tests
+say, would make the cold build warm), so the next cold build is cold. Both tools build with their default, the engine's BuildKit (the
+reference needs no buildx for it); `--classic` makes both use the classic builder
+(DOCKER_BUILDKIT=0). Wall times are medians; a cold build is dominated by the package downloads,
+so its ratio says little more than "the same".
 Memory is the largest peak RSS (GNU time's %M). Nothing is asserted: ratios are the result.
 """
 import argparse
@@ -21,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from engine_api import prune_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = ROOT / "examples" / "webapp" / "compose.yaml"
@@ -44,13 +49,15 @@ def image_ids():
 
 
 def forget_builds(before):
-    """Removes every image made since `before`, intermediate layers too: the classic builder's
-    cache lives in them, and the reference's `down --rmi local` leaves them behind."""
+    """Removes every image made since `before`, intermediate layers too (the classic builder's
+    cache lives in them, and the reference's `down --rmi local` leaves them behind), and the
+    build cache records no build uses (BuildKit's)."""
     for _ in range(3):
         new = image_ids() - before
         if not new:
-            return
+            break
         subprocess.run(["docker", "rmi", "-f", *new], capture_output=True)
+    prune_cache(lambda _id, _description: False)
 
 
 def main():
@@ -59,9 +66,12 @@ def main():
     ap.add_argument("--rcompose", default=str(ROOT / "target" / "release" / "rcompose"))
     ap.add_argument("--ref", default="compose-ref")
     ap.add_argument("--port", default="18080")
+    ap.add_argument("--classic", action="store_true", help="both tools: DOCKER_BUILDKIT=0")
     a = ap.parse_args()
     subprocess.run([ROOT / "scripts" / "offline-base-image.sh"], check=True, capture_output=True)
-    env = dict(os.environ, FRONTEND_PORT=a.port, DOCKER_BUILDKIT="0")
+    env = dict(os.environ, FRONTEND_PORT=a.port)
+    if a.classic:
+        env["DOCKER_BUILDKIT"] = "0"
     tools = {"rcompose": a.rcompose, "reference": a.ref}
     results = {t: {"cold": [], "warm": [], "rss": 0} for t in tools}
     before = image_ids()

@@ -157,13 +157,15 @@ pub fn spec(
     let secrets = secrets(project, service, &b.secrets)?;
     let ssh = ssh(project, service, &b.ssh)?;
     let mut image_labels: BTreeMap<String, String> = b.labels.clone();
-    // as the reference labels them: the builder is said only when it is the classic one
-    if !buildkit {
+    // as the reference labels them: BuildKit images with the project, service and version; the
+    // classic builder's with the builder alone (it makes a step of each label, a second apiece)
+    if buildkit {
+        image_labels.insert(labels::PROJECT.into(), project.name.clone());
+        image_labels.insert(labels::SERVICE.into(), service.into());
+        image_labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
+    } else {
         image_labels.insert(labels::IMAGE_BUILDER.into(), "classic".into());
     }
-    image_labels.insert(labels::PROJECT.into(), project.name.clone());
-    image_labels.insert(labels::SERVICE.into(), service.into());
-    image_labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
     let ulimits = b
         .ulimits
         .iter()
