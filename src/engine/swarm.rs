@@ -89,7 +89,7 @@ impl SwarmService {
 }
 
 /// A task of a service: one container on one node.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SwarmTask {
     pub id: String,
     pub service_id: String,
@@ -106,6 +106,9 @@ pub struct SwarmTask {
     /// When its state last changed (RFC 3339).
     pub timestamp: String,
     pub image: String,
+    /// The task template it was made from (a service's tasks of an earlier spec still run
+    /// while an update has not begun); `None` when not known.
+    pub spec: Option<bollard::models::TaskSpec>,
 }
 
 /// A secret or a config: its name and labels (their data is never read back).

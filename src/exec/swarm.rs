@@ -225,9 +225,22 @@ fn converged(s: &SwarmService, tasks: &[SwarmTask], until: Until) -> (bool, Stri
         s.update_state,
         Some(UpdateState::UPDATING | UpdateState::ROLLBACK_STARTED)
     );
+    // a task of an earlier spec still runs while the orchestrator has not begun the update
+    // (it says "updating" only once it has): it does not count
+    // (the engine fills the service's `Runtime` in, not the task's)
+    let without_runtime = |spec: &bollard::models::TaskSpec| bollard::models::TaskSpec {
+        runtime: None,
+        ..spec.clone()
+    };
+    let template = s.spec.task_template.as_ref().map(without_runtime);
+    let of_this_spec = |t: &&SwarmTask| match (&t.spec, &template) {
+        (Some(made_from), Some(template)) => without_runtime(made_from) == *template,
+        _ => true,
+    };
     let current: Vec<&SwarmTask> = tasks
         .iter()
         .filter(|t| matches!(t.desired, S::RUNNING | S::COMPLETE) || t.state == S::COMPLETE)
+        .filter(of_this_spec)
         .collect();
     match until {
         Until::Complete => {
@@ -286,6 +299,25 @@ mod tests {
             converged(&s, &two, Until::Running),
             (true, "2/2 running".into())
         );
+        // a task of the spec before an update that has not begun yet does not count
+        let template = bollard::models::TaskSpec {
+            force_update: Some(1),
+            ..Default::default()
+        };
+        let mut updated = s.clone();
+        updated.spec.task_template = Some(template.clone());
+        let mut old = task(S::RUNNING, S::RUNNING);
+        old.spec = Some(Default::default());
+        let mut new = task(S::RUNNING, S::RUNNING);
+        new.spec = Some(bollard::models::TaskSpec {
+            runtime: Some("container".into()),
+            ..template
+        });
+        assert_eq!(
+            converged(&updated, &[old.clone(), old.clone()], Until::Running),
+            (false, "0/2 running".into())
+        );
+        assert!(converged(&updated, &[new.clone(), new], Until::Running).0);
         let updating = SwarmService {
             update_state: Some(UpdateState::UPDATING),
             ..s.clone()

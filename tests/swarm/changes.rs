@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::lab::{Lab, Stack, state};
+use crate::lab::{Lab, Stack, desired, state};
 
 const SECRETS: &str = r#"
 services:
@@ -57,12 +57,13 @@ pub fn changed_secret_and_config_reach_the_tasks(lab: &Lab) {
         "{configs:?} {secrets:?}"
     );
     assert!(!objects.1.contains(&configs[0]) && !objects.2.contains(&secrets[0]));
-    let running: Vec<_> = s
-        .tasks("app")
-        .into_iter()
-        .filter(|t| state(t) == "running")
+    let tasks = s.tasks("app");
+    let running = tasks.iter().filter(|t| state(t) == "running").count();
+    let states: Vec<String> = tasks
+        .iter()
+        .map(|t| format!("{} (desired {}, slot {:?})", state(t), desired(t), t.slot))
         .collect();
-    assert_eq!(running.len(), 2);
+    assert_eq!(running, 2, "the tasks: {states:?}");
 }
 
 pub fn prune_removes_what_the_file_dropped(lab: &Lab) {

@@ -39,8 +39,9 @@ fn task(t: bollard::models::Task) -> SwarmTask {
     let container = status.container_status.unwrap_or_default();
     let image = t
         .spec
-        .and_then(|s| s.container_spec)
-        .and_then(|c| c.image)
+        .as_ref()
+        .and_then(|s| s.container_spec.as_ref())
+        .and_then(|c| c.image.clone())
         .unwrap_or_default();
     SwarmTask {
         id: t.id.unwrap_or_default(),
@@ -54,6 +55,7 @@ fn task(t: bollard::models::Task) -> SwarmTask {
         exit_code: container.exit_code,
         timestamp: date(status.timestamp),
         image,
+        spec: t.spec,
     }
 }
 
