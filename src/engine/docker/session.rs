@@ -86,7 +86,7 @@ async fn dial(host: &str) -> std::io::Result<Stream2> {
         .or_else(|| host.strip_prefix("http://"))
         .ok_or_else(|| {
             std::io::Error::other(format!(
-                "BuildKit sessions need a unix:// or tcp:// engine address, not {host}"
+                "BuildKit sessions need a unix:// or tcp:// engine address, not {host} (DOCKER_BUILDKIT=0 builds with the classic builder, without a session)"
             ))
         })?;
     Ok(Stream2::Tcp(tokio::net::TcpStream::connect(addr).await?))
