@@ -10,7 +10,8 @@ runs) builds it with a fresh build argument, so that no step is cached:
   reference           the reference's default: the engine's BuildKit too (no buildx here)
   rcompose classic    DOCKER_BUILDKIT=0
   reference classic   DOCKER_BUILDKIT=0
-The image and every build cache record the run made are removed after each build. Wall times
+The image, every image the build left and every build cache record it made are removed after
+each build. Wall times
 are medians. Nothing is asserted: the ratios are the result (the target: rcompose at most 1.0x
 the reference's default, and at most 0.5x the classic builder).
 """
@@ -43,9 +44,22 @@ COPY --from=c /c /c
 """
 
 
-def forget(token, image):
-    """Removes the image and the build cache records whose steps carry `token`."""
+def image_ids():
+    out = subprocess.run(["docker", "images", "-aq", "--no-trunc"], capture_output=True,
+                         text=True, check=True).stdout
+    return set(out.split())
+
+
+def forget(token, image, before):
+    """Removes the image, every image made since `before` (the classic builder leaves each
+    stage's last step behind as an image), and the build cache records whose steps carry
+    `token`."""
     subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+    for _ in range(3):
+        new = image_ids() - before
+        if not new:
+            break
+        subprocess.run(["docker", "rmi", "-f", *new], capture_output=True)
     prune_cache(lambda _id, description: token not in description)
 
 
@@ -63,6 +77,7 @@ def main():
         "reference classic": (a.ref, {"DOCKER_BUILDKIT": "0"}),
     }
     times = {w: [] for w in ways}
+    before = image_ids()
     with tempfile.TemporaryDirectory(prefix="bench-build-") as d:
         Path(d, "Dockerfile").write_text(DOCKERFILE.format(image=IMAGE))
         Path(d, "compose.yaml").write_text("services:\n  app:\n    build: .\n")
@@ -83,7 +98,7 @@ def main():
                         sys.exit(f"{way}: {' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
                     times[way].append(secs)
                 finally:
-                    forget(token, f"{project}-app")
+                    forget(token, f"{project}-app", before)
                 print(f"run {run + 1} {way}: {secs:.2f}s", file=sys.stderr)
     med = {w: statistics.median(t) for w, t in times.items()}
     print(f"{'3 stages of 3 s + a final one':<32}{'median':>9}{'rcompose /':>12}")
