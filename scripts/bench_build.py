@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine_api import prune_cache
+from engine_api import image_ids, prune_cache, remove_images_since
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "rcompose-test/busybox:latest"
@@ -44,22 +44,12 @@ COPY --from=c /c /c
 """
 
 
-def image_ids():
-    out = subprocess.run(["docker", "images", "-aq", "--no-trunc"], capture_output=True,
-                         text=True, check=True).stdout
-    return set(out.split())
-
-
 def forget(token, image, before):
     """Removes the image, every image made since `before` (the classic builder leaves each
     stage's last step behind as an image), and the build cache records whose steps carry
     `token`."""
     subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
-    for _ in range(3):
-        new = image_ids() - before
-        if not new:
-            break
-        subprocess.run(["docker", "rmi", "-f", *new], capture_output=True)
+    remove_images_since(before)
     prune_cache(lambda _id, description: token not in description)
 
 

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine_api import prune_cache
+from engine_api import image_ids, prune_cache, remove_images_since
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = ROOT / "examples" / "webapp" / "compose.yaml"
@@ -42,21 +42,11 @@ def timed(cmd, env):
     return secs, int(p.stderr.strip().splitlines()[-1])
 
 
-def image_ids():
-    out = subprocess.run(["docker", "images", "-aq", "--no-trunc"], capture_output=True,
-                         text=True, check=True).stdout
-    return set(out.split())
-
-
 def forget_builds(before):
     """Removes every image made since `before`, intermediate layers too (the classic builder's
     cache lives in them, and the reference's `down --rmi local` leaves them behind), and the
     build cache records no build uses (BuildKit's)."""
-    for _ in range(3):
-        new = image_ids() - before
-        if not new:
-            break
-        subprocess.run(["docker", "rmi", "-f", *new], capture_output=True)
+    remove_images_since(before)
     prune_cache(lambda _id, _description: False)
 
 

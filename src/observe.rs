@@ -113,7 +113,7 @@ pub async fn observe<E: Engine>(
 }
 
 /// The contexts and Dockerfiles of the builds of `services` (those with a `build` section), read
-/// from the disk for [`crate::plan::builds`]; a build the classic builder refuses is skipped
+/// from the disk for the build planner; a build the chosen builder refuses is skipped
 /// (planning reports it).
 pub fn build_sources(
     project: &Project,

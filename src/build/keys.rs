@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::engine::{BuildSecret, Builder, SshSource};
+use crate::engine::{BuildSecret, Builder, SshSource, api_version};
 use crate::model::{FileReference, Project, Service};
 
 use super::Overrides;
@@ -166,9 +166,11 @@ pub fn ignored(service: &str, svc: &Service, overrides: &Overrides) -> Vec<Strin
         return Vec::new();
     };
     let classic = overrides.builder == Builder::Classic;
-    // BuildKit applies them to RUN steps from BuildKit 0.12 (Docker Engine 25, API 1.44)
-    let old_buildkit = !classic && api_below(&overrides.engine_api, 44);
-    let run_steps = "this engine's BuildKit does not apply it to RUN steps (Docker Engine 25 does); DOCKER_BUILDKIT=0 builds with the classic builder, which does";
+    // measured: Docker 20.10's BuildKit runs RUN steps without them; newer BuildKit releases
+    // take them, from API 1.44 as far as known (not checked here: no newer engine)
+    let api = &overrides.engine_api;
+    let old_buildkit = !classic && !api.is_empty() && api_version(api) < (1, 44);
+    let run_steps = "this engine's BuildKit does not apply it to RUN steps (newer BuildKit releases do); DOCKER_BUILDKIT=0 builds with the classic builder, which does";
     [
         (old_buildkit && b.shm_size.0 > 0, "shm_size", run_steps),
         (old_buildkit && !b.ulimits.is_empty(), "ulimits", run_steps),
@@ -197,12 +199,4 @@ pub fn ignored(service: &str, svc: &Service, overrides: &Overrides) -> Vec<Strin
     .filter(|(set, ..)| *set)
     .map(|(_, k, why)| format!("{}: ignored: {why}", key(service, k)))
     .collect()
-}
-
-/// Whether API version `api` (`1.41`) is below `1.<minor>`; an unknown one is not.
-fn api_below(api: &str, minor: u32) -> bool {
-    match api.split_once('.') {
-        Some(("1", m)) => m.parse::<u32>().is_ok_and(|m| m < minor),
-        _ => false,
-    }
 }

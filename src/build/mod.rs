@@ -39,6 +39,8 @@ pub struct BuildSpec {
     pub request: BuildRequest,
     /// `build.tags` and the images of services sharing this build.
     pub extra_tags: Vec<String>,
+    /// The Dockerfile's text as read before planning (a failed step is found in it).
+    pub text: String,
 }
 
 /// What shapes every build of a run: the command line's overrides (`build --no-cache --pull
@@ -203,6 +205,7 @@ pub fn spec(
             ssh,
         },
         extra_tags: b.tags.clone(),
+        text: String::new(),
     })
 }
 
@@ -297,6 +300,7 @@ pub fn ordered(
             .get(name)
             .ok_or_else(|| format!("service `{name}`: its build files were not read"))?;
         check_sources(name, &s, source)?;
+        s.text = source.dockerfile.clone().unwrap_or_default();
         // the same build under another name is one build with another tag
         let same = builds.iter_mut().find(|(other, _)| {
             let mut a = other.request.clone();

@@ -111,9 +111,7 @@ impl<E: Engine> Compose<E> {
         }
         let api = self.engine.api_version();
         o.engine_api = api.clone();
-        let (major, minor) = api.split_once('.').unwrap_or(("1", "0"));
-        let old = (major.parse().unwrap_or(1), minor.parse().unwrap_or(0)) < (1u32, 39u32);
-        o.builder = if old {
+        o.builder = if crate::engine::api_version(&api) < (1, 39) {
             crate::engine::Builder::Classic
         } else {
             self.options.builder

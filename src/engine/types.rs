@@ -222,6 +222,12 @@ pub struct ImageInfo {
     pub platform: String,
 }
 
+/// An API version as numbers: `1.41` → (1, 41) (what is not a number is 0).
+pub fn api_version(v: &str) -> (u32, u32) {
+    let mut it = v.split('.').map(|p| p.parse().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
 /// Which of the engine's builders runs a build.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Builder {

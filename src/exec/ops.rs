@@ -266,18 +266,9 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
     ) -> Result<String, EngineError> {
         use crate::build::{DockerfileSource, context};
         let (dir, dockerfile) = (spec.context.clone(), spec.dockerfile.clone());
-        let (tar, name, text) = tokio::task::spawn_blocking(move || {
-            let (tar, name) = match &dockerfile {
-                DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p))?,
-                DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t))?,
-            };
-            let text = match &dockerfile {
-                DockerfileSource::Inline(t) => t.clone(),
-                DockerfileSource::Path(p) => {
-                    std::fs::read_to_string(dir.join(p)).unwrap_or_default()
-                }
-            };
-            Ok::<_, std::io::Error>((tar, name, text))
+        let (tar, name) = tokio::task::spawn_blocking(move || match &dockerfile {
+            DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p)),
+            DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t)),
         })
         .await
         .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?
@@ -305,7 +296,7 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                 DockerfileSource::Inline(_) => "dockerfile_inline".into(),
             };
             let log = log.into_inner().expect("build log");
-            EngineError::new(e.kind, log.failure(&e.message, &file, &text))
+            EngineError::new(e.kind, log.failure(&e.message, &file, &spec.text))
         })
     }
 }

@@ -93,6 +93,34 @@ impl Drop for Images {
     }
 }
 
+/// The images a failed classic build leaves behind (the steps before the one that failed, kept as
+/// its cache, untagged and unlabelled), found by `token` in the step that made them; removed
+/// when dropped.
+pub struct ClassicSteps(pub String);
+
+impl Drop for ClassicSteps {
+    fn drop(&mut self) {
+        let d = docker();
+        let dangling = q::ListImagesOptions {
+            all: true,
+            filters: Some(HashMap::from([(
+                "dangling".to_string(),
+                vec!["true".to_string()],
+            )])),
+            ..Default::default()
+        };
+        for image in block_on(d.list_images(Some(dangling))).unwrap_or_default() {
+            let made_by = block_on(d.image_history(&image.id)).unwrap_or_default();
+            if made_by
+                .first()
+                .is_some_and(|h| h.created_by.contains(&self.0))
+            {
+                let _ = block_on(d.remove_image(&image.id, None::<q::RemoveImageOptions>, None));
+            }
+        }
+    }
+}
+
 fn image_id(reference: &str) -> Option<String> {
     block_on(docker().inspect_image(reference))
         .ok()
@@ -360,7 +388,11 @@ services:
     let ok = format!("{}-ok", p.name);
     let _images = Images(vec![ok.clone(), format!("{}-run", p.name)]);
     p.write("ok/Dockerfile", "FROM IMAGE\nRUN echo fine > /f\n");
-    p.write("run/Dockerfile", "FROM IMAGE\nRUN echo one\nRUN exit 3\n");
+    let _steps = ClassicSteps(p.name.clone());
+    p.write(
+        "run/Dockerfile",
+        &format!("FROM IMAGE\nRUN echo {}\nRUN exit 3\n", p.name),
+    );
     p.write("target/Dockerfile", "FROM IMAGE AS base\nRUN true\n");
     p.write("missing/.keep", "");
 

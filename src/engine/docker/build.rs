@@ -46,19 +46,11 @@ fn ulimits_query(r: &BuildRequest) -> Option<String> {
         .iter()
         .map(|(name, (soft, hard))| serde_json::json!({"Name": name, "Soft": soft, "Hard": hard}))
         .collect();
-    Some(percent_encode(&serde_json::Value::from(list).to_string()))
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    let json = serde_json::Value::from(list).to_string();
+    Some(
+        percent_encoding::utf8_percent_encode(&json, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+    )
 }
 
 /// A client whose `/build` requests carry what bollard's options cannot: the builder version

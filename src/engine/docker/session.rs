@@ -72,14 +72,16 @@ fn new_id() -> String {
 }
 
 /// A connection to the engine, unix socket or TCP.
-enum Stream2 {
+enum EngineConn {
     Unix(tokio::net::UnixStream),
     Tcp(tokio::net::TcpStream),
 }
 
-async fn dial(host: &str) -> std::io::Result<Stream2> {
+async fn dial(host: &str) -> std::io::Result<EngineConn> {
     if let Some(path) = host.strip_prefix("unix://") {
-        return Ok(Stream2::Unix(tokio::net::UnixStream::connect(path).await?));
+        return Ok(EngineConn::Unix(
+            tokio::net::UnixStream::connect(path).await?,
+        ));
     }
     let addr = host
         .strip_prefix("tcp://")
@@ -89,7 +91,7 @@ async fn dial(host: &str) -> std::io::Result<Stream2> {
                 "BuildKit sessions need a unix:// or tcp:// engine address, not {host} (DOCKER_BUILDKIT=0 builds with the classic builder, without a session)"
             ))
         })?;
-    Ok(Stream2::Tcp(tokio::net::TcpStream::connect(addr).await?))
+    Ok(EngineConn::Tcp(tokio::net::TcpStream::connect(addr).await?))
 }
 
 /// The upgraded connection, as tonic serves it.
@@ -154,8 +156,8 @@ pub async fn open(host: &str, name: &str, sources: Sources) -> Result<Session, S
         .await
         .map_err(|e| fail("connecting", e.to_string()))?;
     let (mut sender, connection) = match stream {
-        Stream2::Unix(s) => handshake(s).await,
-        Stream2::Tcp(s) => handshake(s).await,
+        EngineConn::Unix(s) => handshake(s).await,
+        EngineConn::Tcp(s) => handshake(s).await,
     }
     .map_err(|e| fail("handshake", e))?;
     tokio::spawn(connection);

@@ -40,11 +40,7 @@ pub struct ContainerSpec {
     pub warnings: Vec<String>,
 }
 
-/// `1.41` → (1, 41).
-pub fn version(v: &str) -> (u32, u32) {
-    let mut it = v.split('.').map(|p| p.parse().unwrap_or(0));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0))
-}
+pub use crate::engine::api_version as version;
 
 /// Networks of a service by priority (then name), as Compose orders them.
 pub fn networks_by_priority(svc: &Service) -> Vec<String> {
