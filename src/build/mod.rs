@@ -1,11 +1,10 @@
 //! Building images, pure: a service's build as the engine takes it (its BuildKit by default, the
 //! classic builder when asked; each key either sent, or refused with its key path), which
 //! services share one build, and the order (a service whose Dockerfile starts `FROM`
-//! another service's image builds after it; the others in parallel). The context
-//! tar is made in `context.rs` when the build runs.
+//! another service's image builds after it; the others in parallel). The context goes to the
+//! engine as `engine::context` makes it, when the build runs.
 
 mod bake;
-pub mod context;
 mod dockerfile;
 mod keys;
 

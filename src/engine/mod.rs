@@ -1,8 +1,10 @@
 //! The Docker Engine behind traits, in rcompose's own light types: the roles each layer needs
 //! (`roles`), the objects they speak of (`types`, `swarm`), and one implementation on a real engine
-//! through bollard (`docker`, the only place bollard is called); a fake one for tests (`fake`).
+//! through bollard (`docker`, the only place bollard is called); a fake one for tests (`fake`);
+//! build contexts as the engine reads them (`context`).
 
 pub mod auth;
+pub mod context;
 mod docker;
 #[cfg(test)]
 pub mod fake;

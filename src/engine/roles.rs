@@ -13,10 +13,10 @@ use super::swarm::{
     SwarmTask,
 };
 use super::{
-    BoxStream, BuildOutput, BuildRequest, ContainerCreateBody, ContainerEvent, ContainerInfo,
-    ContainerState, EndpointSettings, EngineEvent, ExecRequest, ImageInfo, LogChunk, LogOptions,
-    NetworkCreateRequest, NetworkInfo, PathStat, Processes, PullProgress, Result, Session,
-    StatsSample, VolumeCreateRequest, VolumeInfo,
+    BoxStream, BuildContext, BuildOutput, BuildRequest, ContainerCreateBody, ContainerEvent,
+    ContainerInfo, ContainerState, EndpointSettings, EngineEvent, ExecRequest, ImageInfo, LogChunk,
+    LogOptions, NetworkCreateRequest, NetworkInfo, PathStat, Processes, PullProgress, Result,
+    Session, StatsSample, VolumeCreateRequest, VolumeInfo,
 };
 
 /// What the engine has: the listings and lookups observation reads.
@@ -55,12 +55,12 @@ pub trait ImageStore: Send + Sync {
     fn remove_image(&self, reference: &str) -> impl Future<Output = Result<()>> + Send;
     /// The platform the engine builds and runs for, `os/arch` (`linux/amd64`).
     fn platform(&self) -> impl Future<Output = Result<String>> + Send;
-    /// Builds from a context tar with the builder the request names; `output` gets the
-    /// builder's lines or steps. Returns the image ID.
+    /// Builds with the builder the request names; `output` gets the builder's lines or steps.
+    /// Returns the image ID.
     fn build_image(
         &self,
         request: BuildRequest,
-        context: Vec<u8>,
+        context: BuildContext,
         output: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> impl Future<Output = Result<String>> + Send;
     fn tag_image(&self, source: &str, target: &str) -> impl Future<Output = Result<()>> + Send;

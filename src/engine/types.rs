@@ -262,11 +262,19 @@ pub enum SshSource {
     Keys(Vec<std::path::PathBuf>),
 }
 
+/// What a build sends as its context.
+pub enum BuildContext {
+    /// The folder as a tar, in the request's body (the classic builder).
+    Tar(Vec<u8>),
+    /// The folder, which the engine's BuildKit reads through the session as it needs it.
+    Local(std::sync::Arc<super::context::Local>),
+}
+
 /// An image build through the engine: BuildKit with a session, or the classic builder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildRequest {
     pub builder: Builder,
-    /// The Dockerfile's name inside the context tar.
+    /// The Dockerfile's name inside the context tar, or in the session's `dockerfile` folder.
     pub dockerfile: String,
     pub tag: String,
     pub args: BTreeMap<String, String>,

@@ -2,7 +2,9 @@
 //! (`Creating`/`Created`, `Recreate`/`Recreated` for a replacement), and its failure with the
 //! service, what rcompose was doing and a hint chosen by the kind of the engine's error.
 
-use crate::engine::{BuildOutput, EngineError, ErrorKind, PullProgress, StepState};
+use crate::engine::{
+    BuildContext, BuildOutput, Builder, EngineError, ErrorKind, PullProgress, StepState,
+};
 use crate::plan::{Op, Step};
 use crate::progress::{BuildEvent, BuildWhat, Event, Progress};
 use crate::ready::Wait;
@@ -254,29 +256,45 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
         }
     }
 
-    /// Makes the context tar (on a blocking thread: it reads the folder) and builds: the
-    /// classic builder's lines go out as messages prefixed with the service, BuildKit's steps
-    /// as build events; a failed step's error names its stage, its Dockerfile line and shows
-    /// its last output.
+    /// Builds with the context as the builder takes it (the classic builder a tar, made on a
+    /// blocking thread; BuildKit the folder, read through the session): the classic builder's
+    /// lines go out as messages prefixed with the service, BuildKit's steps as build events; a
+    /// failed step's error names its stage, its Dockerfile line and shows its last output.
     async fn build(
         &self,
         spec: &crate::build::BuildSpec,
         service: &str,
         id: &str,
     ) -> Result<String, EngineError> {
-        use crate::build::{DockerfileSource, context};
-        let (dir, dockerfile) = (spec.context.clone(), spec.dockerfile.clone());
-        let (tar, name) = tokio::task::spawn_blocking(move || match &dockerfile {
-            DockerfileSource::Path(p) => context::tar(&dir, context::Dockerfile::Path(p)),
-            DockerfileSource::Inline(t) => context::tar(&dir, context::Dockerfile::Inline(t)),
-        })
-        .await
-        .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?
-        .map_err(|e| {
-            let context = spec.context.display();
-            let message = format!("cannot read the build context {context}: {e}");
-            EngineError::new(ErrorKind::Other, message)
-        })?;
+        use crate::build::DockerfileSource;
+        use crate::engine::context::{self, Dockerfile};
+        let (dir, source, text) = (spec.context.clone(), spec.dockerfile.clone(), &spec.text);
+        let dockerfile = match &source {
+            DockerfileSource::Path(p) => Dockerfile::Path(p),
+            DockerfileSource::Inline(t) => Dockerfile::Inline(t),
+        };
+        let (context, name) = match spec.request.builder {
+            Builder::BuildKit => {
+                let local = context::Local::new(&dir, dockerfile, text);
+                let name = local.name.clone();
+                (BuildContext::Local(std::sync::Arc::new(local)), name)
+            }
+            Builder::Classic => {
+                let made = tokio::task::spawn_blocking(move || match &source {
+                    DockerfileSource::Path(p) => context::tar(&dir, Dockerfile::Path(p)),
+                    DockerfileSource::Inline(t) => context::tar(&dir, Dockerfile::Inline(t)),
+                });
+                let (tar, name) = made
+                    .await
+                    .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?
+                    .map_err(|e| {
+                        let context = spec.context.display();
+                        let message = format!("cannot read the build context {context}: {e}");
+                        EngineError::new(ErrorKind::Other, message)
+                    })?;
+                (BuildContext::Tar(tar), name)
+            }
+        };
         let mut request = spec.request.clone();
         request.dockerfile = name;
         let progress: &dyn Progress = self.progress;
@@ -289,7 +307,7 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                 None => {}
             }
         };
-        let result = self.engine.build_image(request, tar, &output).await;
+        let result = self.engine.build_image(request, context, &output).await;
         result.map_err(|e| {
             let file = match &spec.dockerfile {
                 DockerfileSource::Path(p) => p.clone(),

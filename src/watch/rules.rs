@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::build::context::Ignore;
+use crate::engine::context::Ignore;
 use crate::model::{Project, ServiceHook};
 
 /// What a rule does with a change.

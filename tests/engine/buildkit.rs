@@ -16,41 +16,8 @@ use super::*;
 /// dropped; records that others build on go in later rounds.
 struct Cache(String);
 
-/// The engine's build cache records as (id, description): `GET /system/df?type=build-cache`
-/// on the socket (bollard reads the newer API's shape of this answer).
-fn cache_records() -> Vec<(String, String)> {
-    use std::io::Write;
-    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
-    let socket = host
-        .strip_prefix("unix://")
-        .unwrap_or("/var/run/docker.sock")
-        .to_string();
-    let Ok(mut s) = std::os::unix::net::UnixStream::connect(&socket) else {
-        return Vec::new();
-    };
-    let _ = write!(
-        s,
-        "GET /system/df?type=build-cache HTTP/1.0\r\nHost: docker\r\n\r\n"
-    );
-    let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    v["BuildCache"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let field = |k: &str| c[k].as_str().unwrap_or_default().to_string();
-            (field("ID"), field("Description"))
-        })
-        .collect()
-}
-
 impl Drop for Cache {
     fn drop(&mut self) {
-        let d = docker();
         // records others build on go in later rounds; one in use by a build that is ending
         // goes once it ended
         for round in 0..40 {
@@ -65,14 +32,7 @@ impl Drop for Cache {
             if ids.is_empty() {
                 return;
             }
-            for id in ids {
-                let options = q::PruneBuildOptions {
-                    all: Some(true),
-                    filters: Some(HashMap::from([("id".to_string(), vec![id])])),
-                    ..Default::default()
-                };
-                let _ = block_on(d.prune_build(Some(options)));
-            }
+            prune_cache_records(ids);
         }
     }
 }
@@ -559,6 +519,34 @@ fn docker_buildkit_0_uses_the_classic_builder_and_refuses_buildkit_dockerfiles_b
     );
     // by default the same Dockerfile builds
     p.ok(&["build", "mounts"]);
+}
+
+#[test]
+fn the_context_goes_through_the_session_and_an_outside_dockerfile_brings_its_ignore_file() {
+    let yaml =
+        "services:\n  app:\n    build: {context: ./ctx, dockerfile: ../docker/app.Dockerfile}\n";
+    let (p, _cache) = project("bkctx", yaml);
+    let image = format!("{}-app", p.name);
+    let _images = Images(vec![image.clone()]);
+    p.write("ctx/kept.txt", "kept\n");
+    p.write("ctx/dropped.txt", "dropped\n");
+    p.write("ctx/sub/deep.txt", "deep\n");
+    p.write("docker/app.Dockerfile.dockerignore", "dropped.txt\n");
+    let dockerfile = |n: u8| format!("FROM IMAGE\nCOPY . /ctx\nRUN echo {n}{} > /v\n", p.name);
+    p.write("docker/app.Dockerfile", &dockerfile(1));
+    p.ok(&["build"]);
+    let seen = run_in(&image, &["sh", "-c", "find /ctx | sort; cat /v"]);
+    let expected = format!(
+        "/ctx\n/ctx/kept.txt\n/ctx/sub\n/ctx/sub/deep.txt\n1{}\n",
+        p.name
+    );
+    assert_eq!(seen, expected);
+    // edits of the same size: BuildKit keeps what a session sent, and must be told they changed
+    p.write("docker/app.Dockerfile", &dockerfile(2));
+    p.write("ctx/kept.txt", "KEPT\n");
+    p.ok(&["build"]);
+    let seen = run_in(&image, &["sh", "-c", "cat /ctx/kept.txt /v"]);
+    assert_eq!(seen, format!("KEPT\n2{}\n", p.name));
 }
 
 #[test]

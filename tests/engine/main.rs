@@ -70,6 +70,31 @@ pub fn docker() -> bollard::Docker {
 pub struct Project {
     pub dir: PathBuf,
     pub name: String,
+    /// The engine's records of what BuildKit sessions sent, before the test.
+    local_sources: Vec<String>,
+}
+
+/// What a BuildKit session sent (a context, a Dockerfile) is kept in a build cache record of
+/// its own: `local source for context`.
+fn local_sources() -> Vec<String> {
+    cache_records()
+        .into_iter()
+        .filter(|(_, description)| description.starts_with("local source for"))
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Prunes the build cache records `ids` (those in use stay).
+pub fn prune_cache_records(ids: Vec<String>) {
+    let d = docker();
+    for id in ids {
+        let options = q::PruneBuildOptions {
+            all: Some(true),
+            filters: Some(HashMap::from([("id".to_string(), vec![id])])),
+            ..Default::default()
+        };
+        let _ = block_on(d.prune_build(Some(options)));
+    }
 }
 
 impl Project {
@@ -80,7 +105,11 @@ impl Project {
         let name = format!("rct-{tag}-{}-{n}", std::process::id());
         let dir = std::env::temp_dir().join("rcompose-tests").join(&name);
         std::fs::create_dir_all(&dir).expect("test folder");
-        let p = Project { dir, name };
+        let p = Project {
+            dir,
+            name,
+            local_sources: local_sources(),
+        };
         p.write("compose.yaml", yaml);
         p
     }
@@ -143,7 +172,46 @@ impl Drop for Project {
         );
         remove_everything(&self.name);
         let _ = std::fs::remove_dir_all(&self.dir);
+        // what this test's builds sent (another test's, made meanwhile, costs that test no
+        // more than sending its context again)
+        let new = local_sources()
+            .into_iter()
+            .filter(|id| !self.local_sources.contains(id))
+            .collect();
+        prune_cache_records(new);
     }
+}
+
+/// The engine's build cache records as (id, description): `GET /system/df?type=build-cache`
+/// on the socket (bollard reads the newer API's shape of this answer).
+pub fn cache_records() -> Vec<(String, String)> {
+    use std::io::{Read, Write};
+    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    let socket = host
+        .strip_prefix("unix://")
+        .unwrap_or("/var/run/docker.sock")
+        .to_string();
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(&socket) else {
+        return Vec::new();
+    };
+    let _ = write!(
+        s,
+        "GET /system/df?type=build-cache HTTP/1.0\r\nHost: docker\r\n\r\n"
+    );
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    v["BuildCache"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            let field = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (field("ID"), field("Description"))
+        })
+        .collect()
 }
 
 pub fn rcompose_in(dir: &Path, project: &str, args: &[&str], env: &[(&str, &str)]) -> Output {

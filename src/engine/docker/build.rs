@@ -9,7 +9,8 @@ use bollard::query_parameters as q;
 use futures_util::StreamExt;
 
 use super::super::{
-    BuildOutput, BuildRequest, BuildStep, EngineError, ErrorKind, Result, SshSource, StepState,
+    BuildContext, BuildOutput, BuildRequest, BuildStep, EngineError, ErrorKind, Result, SshSource,
+    StepState,
 };
 use super::session::{self, KeyAgent, Sources};
 use super::{Docker, map_err};
@@ -128,12 +129,13 @@ impl Docker {
         Ok(id)
     }
 
-    /// The engine's BuildKit, with a session serving the request's secrets and SSH ids (key
-    /// files through an agent of rcompose's own) and the registry credentials.
+    /// The engine's BuildKit, with a session serving the context (when it is a folder), the
+    /// request's secrets and SSH ids (key files through an agent of rcompose's own) and the
+    /// registry credentials.
     pub(super) async fn build_buildkit(
         &self,
         r: BuildRequest,
-        context: Vec<u8>,
+        context: BuildContext,
         output: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> Result<String> {
         let other = |m: String| EngineError::new(ErrorKind::Other, m);
@@ -152,18 +154,33 @@ impl Docker {
                 }
             }
         }
+        let (local, body) = match context {
+            // an empty body: the engine reads the context through the session
+            BuildContext::Local(local) => (Some(local), Vec::new()),
+            BuildContext::Tar(tar) => (None, tar),
+        };
+        // BuildKit keeps what a session sent under its shared key, and next time asks only
+        // for what changed: one key per context folder, as the Docker CLI keys it
+        let shared_key = match &local {
+            Some(l) => session::key_of(&l.dir),
+            None => r.tag.clone(),
+        };
         let sources = Sources {
             secrets: r.secrets.clone().into_iter().collect(),
             ssh,
             config_dir: self.config_dir.clone(),
+            local: local.clone(),
         };
-        let session = session::open(&self.host, &r.tag, sources)
+        let session = session::open(&self.host, &r.tag, &shared_key, sources)
             .await
             .map_err(|e| EngineError::new(ErrorKind::Unreachable, e))?;
         let mut opts = options(&r);
         opts.session = Some(session.id.clone());
+        if local.is_some() {
+            opts.remote = Some("client-session".into());
+        }
         let client = with_query(&self.streams, "2", ulimits_query(&r));
-        let mut stream = client.build_image(opts, None, Some(bollard::body_full(context.into())));
+        let mut stream = client.build_image(opts, None, Some(bollard::body_full(body.into())));
         let mut steps = Steps::default();
         let mut id = String::new();
         while let Some(item) = stream.next().await {

@@ -7,10 +7,10 @@ use bollard::query_parameters as q;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::super::{
-    Action, BoxStream, BuildOutput, BuildRequest, Builder, ContainerCreateBody, ContainerEvent,
-    ContainerInfo, ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo,
-    ImageStore, Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress,
-    Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
+    Action, BoxStream, BuildContext, BuildOutput, BuildRequest, Builder, ContainerCreateBody,
+    ContainerEvent, ContainerInfo, ContainerState, EndpointSettings, EngineError, ErrorKind,
+    Health, ImageInfo, ImageStore, Inventory, LogChunk, LogOptions, NetworkCreateRequest,
+    NetworkInfo, PullProgress, Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
     Docker, container_info, filters, log_chunk, map_err, network_info, project_filter, rfc3339,
@@ -187,12 +187,16 @@ impl ImageStore for Docker {
     async fn build_image(
         &self,
         r: BuildRequest,
-        context: Vec<u8>,
+        context: BuildContext,
         output: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> Result<String> {
-        match r.builder {
-            Builder::Classic => self.build_classic(r, context, output).await,
-            Builder::BuildKit => self.build_buildkit(r, context, output).await,
+        match (r.builder, context) {
+            (Builder::Classic, BuildContext::Tar(tar)) => self.build_classic(r, tar, output).await,
+            (Builder::BuildKit, context) => self.build_buildkit(r, context, output).await,
+            (Builder::Classic, BuildContext::Local(_)) => Err(EngineError::new(
+                ErrorKind::Other,
+                "the classic builder takes its context as a tar".to_string(),
+            )),
         }
     }
 

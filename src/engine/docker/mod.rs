@@ -5,6 +5,7 @@
 
 mod build;
 mod calls;
+mod filesync;
 mod interactive;
 mod session;
 mod swarm;

@@ -1,11 +1,12 @@
 //! A BuildKit session held open beside a build: `POST /session` upgraded to h2c on its own
 //! connection to the engine, where rcompose serves the gRPC services the engine's BuildKit calls
-//! back — health, registry credentials (from `config.json`), build secrets and SSH agents —
-//! until the session is dropped.
+//! back — health, the build context (`filesync.rs`), registry credentials (from `config.json`),
+//! build secrets and SSH agents — until the session is dropped.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bollard_buildkit_proto::health::health_check_response::ServingStatus;
@@ -16,6 +17,7 @@ use bollard_buildkit_proto::health::{
 use bollard_buildkit_proto::moby::buildkit::secrets::v1::secrets_server::{Secrets, SecretsServer};
 use bollard_buildkit_proto::moby::buildkit::secrets::v1::{GetSecretRequest, GetSecretResponse};
 use bollard_buildkit_proto::moby::filesync::v1::auth_server::{Auth, AuthServer};
+use bollard_buildkit_proto::moby::filesync::v1::file_sync_server::FileSyncServer;
 use bollard_buildkit_proto::moby::filesync::v1::{
     CredentialsRequest, CredentialsResponse, FetchTokenRequest, FetchTokenResponse,
     GetTokenAuthorityRequest, GetTokenAuthorityResponse, VerifyTokenAuthorityRequest,
@@ -31,17 +33,21 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tonic::server::NamedService;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::filesync::Files;
 use crate::engine::BuildSecret;
+use crate::engine::context::Local;
 
 /// BuildKit's limit on a secret's size.
 const MAX_SECRET: usize = 500 * 1024;
 
-/// What a session serves: secrets by id, SSH agent sockets by id, and where credentials are.
+/// What a session serves: secrets by id, SSH agent sockets by id, where credentials are, and
+/// the context folder when the engine reads it through the session.
 #[derive(Default)]
 pub struct Sources {
     pub secrets: HashMap<String, BuildSecret>,
     pub ssh: HashMap<String, PathBuf>,
     pub config_dir: Option<PathBuf>,
+    pub local: Option<Arc<Local>>,
 }
 
 /// An open session; the engine can call it until it is dropped.
@@ -54,6 +60,13 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.serving.abort();
     }
+}
+
+/// The shared key of a context folder: BuildKit keeps what was sent under it.
+pub fn key_of(dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(dir.to_string_lossy().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A fresh session id (BuildKit wants it unique among the engine's sessions).
@@ -129,7 +142,7 @@ impl AsyncWrite for Conn {
 }
 
 /// The methods a session tells the engine it serves.
-fn methods() -> Vec<String> {
+fn methods(files: bool) -> Vec<String> {
     let health = HealthServer::<Served>::NAME;
     let auth = AuthServer::<Served>::NAME;
     let secrets = SecretsServer::<Served>::NAME;
@@ -144,12 +157,19 @@ fn methods() -> Vec<String> {
         format!("/{ssh}/CheckAgent"),
         format!("/{ssh}/ForwardAgent"),
     ]
-    .into()
+    .into_iter()
+    .chain(files.then(|| format!("/{}/DiffCopy", FileSyncServer::<Files>::NAME)))
+    .collect()
 }
 
-/// Opens a session on the engine at `host` (`name` is what the engine shows for it, the build
-/// context's folder); it serves `sources` until dropped.
-pub async fn open(host: &str, name: &str, sources: Sources) -> Result<Session, String> {
+/// Opens a session on the engine at `host` (`name` is what the engine shows for it; BuildKit
+/// keeps what it was sent under `shared_key`); it serves `sources` until dropped.
+pub async fn open(
+    host: &str,
+    name: &str,
+    shared_key: &str,
+    sources: Sources,
+) -> Result<Session, String> {
     let id = new_id();
     let fail = |what: &str, e: String| format!("opening a BuildKit session ({what}): {e}");
     let stream = dial(host)
@@ -167,8 +187,8 @@ pub async fn open(host: &str, name: &str, sources: Sources) -> Result<Session, S
         .header(hyper::header::UPGRADE, "h2c")
         .header("X-Docker-Expose-Session-Uuid", &id)
         .header("X-Docker-Expose-Session-Name", name)
-        .header("X-Docker-Expose-Session-Sharedkey", name);
-    for m in methods() {
+        .header("X-Docker-Expose-Session-Sharedkey", shared_key);
+    for m in methods(sources.local.is_some()) {
         request = request.header("X-Docker-Expose-Session-Grpc-Method", m);
     }
     let request = request
@@ -196,8 +216,10 @@ pub async fn open(host: &str, name: &str, sources: Sources) -> Result<Session, S
         .await
         .map_err(|e| fail("upgrade", e.to_string()))?;
     let conn = Conn(TokioIo::new(upgraded));
-    let served = std::sync::Arc::new(Served(sources));
+    let files = sources.local.clone().map(|l| FileSyncServer::new(Files(l)));
+    let served = Arc::new(Served(sources));
     let router = tonic::transport::Server::builder()
+        .add_optional_service(files)
         .add_service(HealthServer::from_arc(served.clone()))
         .add_service(AuthServer::from_arc(served.clone()))
         .add_service(SecretsServer::from_arc(served.clone()))

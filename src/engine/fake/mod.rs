@@ -14,10 +14,10 @@ use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
 use super::{
-    Action, BoxStream, BuildOutput, BuildRequest, ContainerCreateBody, ContainerEvent,
-    ContainerInfo, ContainerState, EndpointSettings, EngineError, ErrorKind, Health, ImageInfo,
-    ImageStore, Inventory, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PullProgress,
-    Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
+    Action, BoxStream, BuildContext, BuildOutput, BuildRequest, ContainerCreateBody,
+    ContainerEvent, ContainerInfo, ContainerState, EndpointSettings, EngineError, ErrorKind,
+    Health, ImageInfo, ImageStore, Inventory, LogChunk, LogOptions, NetworkCreateRequest,
+    NetworkInfo, PullProgress, Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
     ConfigSpec, SecretSpec, ServiceSpec, Swarm, SwarmNode, SwarmObject, SwarmService, SwarmState,
@@ -292,7 +292,7 @@ impl ImageStore for Fake {
     async fn build_image(
         &self,
         r: BuildRequest,
-        _: Vec<u8>,
+        _: BuildContext,
         _: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> Result<String> {
         self.call(format!("build {}", r.tag)).await?;
