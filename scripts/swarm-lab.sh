@@ -173,6 +173,14 @@ kill-node)
   done
   # shellcheck disable=SC2086
   [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+  # gone for good before anything starts again (a containerd still exiting holds its database,
+  # and a new one then times out)
+  for _ in $(seq 1 200); do
+    alive=0
+    for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.05
+  done
   rm -f "$d/docker.pid"
   ;;
 start-node)

@@ -19,8 +19,11 @@ use crate::model::Project;
 pub struct Observed {
     /// The project's containers, stopped and one-off ones included.
     pub containers: Vec<ContainerInfo>,
-    /// Networks by engine name.
+    /// Networks by engine name (of several with one name, the oldest).
     pub networks: BTreeMap<String, NetworkInfo>,
+    /// The project's other networks of a name already in `networks`: made by runs that raced
+    /// (the engine lets several networks share a name), to be healed.
+    pub duplicate_networks: Vec<NetworkInfo>,
     /// Volumes by engine name.
     pub volumes: BTreeMap<String, VolumeInfo>,
     /// Image reference → what the engine has of it.
@@ -44,6 +47,23 @@ impl Observed {
     }
 }
 
+/// The oldest network of each name (every run that heals picks the same one), and the others.
+fn oldest_of_each_name(
+    mut all: Vec<NetworkInfo>,
+) -> (BTreeMap<String, NetworkInfo>, Vec<NetworkInfo>) {
+    all.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    let mut kept = BTreeMap::new();
+    let mut others = Vec::new();
+    for n in all {
+        if kept.contains_key(&n.name) {
+            others.push(n);
+        } else {
+            kept.insert(n.name.clone(), n);
+        }
+    }
+    (kept, others)
+}
+
 /// Reads the state of `project` (its name is enough when `model` is `None`).
 pub async fn observe<E: Engine>(
     engine: &E,
@@ -55,9 +75,11 @@ pub async fn observe<E: Engine>(
         engine.list_networks(name),
         engine.list_volumes(name),
     )?;
+    let (networks, duplicate_networks) = oldest_of_each_name(networks);
     let mut obs = Observed {
         containers,
-        networks: networks.into_iter().map(|n| (n.name.clone(), n)).collect(),
+        networks,
+        duplicate_networks,
         volumes: volumes.into_iter().map(|v| (v.name.clone(), v)).collect(),
         images: BTreeMap::new(),
         api_version: engine.api_version(),

@@ -229,3 +229,6 @@ pub fn select<'a>(containers: &'a [ContainerInfo], services: &[String]) -> Vec<&
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -37,6 +37,16 @@ impl Converged {
     }
 }
 
+/// How many times a converge observes and plans again when the world changed under it.
+const RETRIES: u32 = 5;
+
+/// The pause before looking again: longer with each attempt, and different for each process, so
+/// that runs which raced step apart.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let spread = u64::from(std::process::id() % 7) * 30;
+    std::time::Duration::from_millis(50 * u64::from(attempt) + spread)
+}
+
 impl<E: Engine> Compose<E> {
     /// The first half of converging: observe, build and pull what the services in scope lack,
     /// and observe again when images changed. The state to plan from.
@@ -57,7 +67,11 @@ impl<E: Engine> Compose<E> {
         Ok(observed)
     }
 
-    /// The second half: the `up` plan from `observed`, run with `progress`.
+    /// The second half: the `up` plan from `observed`, run with `progress`. Other clients may
+    /// act on the project meanwhile (another rcompose, the reference, CI jobs sharing the
+    /// engine): duplicate networks that runs which raced made are healed first, and a step
+    /// that finds the world changed (a name taken, an object gone) makes it observe and plan
+    /// again, a few times, instead of failing.
     pub async fn apply(
         &self,
         project: &Project,
@@ -66,9 +80,52 @@ impl<E: Engine> Compose<E> {
         progress: &dyn Progress,
     ) -> Result<Plan, Error> {
         let opts = self.complete(opts);
-        let plan = plan::up(project, observed, &opts)?;
-        self.run_plan(&project.name, &plan, progress).await?;
-        Ok(plan)
+        let mut fresh: Option<Observed> = None;
+        let mut attempt = 0;
+        loop {
+            let seen = fresh.as_ref().unwrap_or(observed);
+            let healing = !seen.duplicate_networks.is_empty();
+            let result = if healing {
+                let names: BTreeSet<&str> = seen
+                    .duplicate_networks
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
+                let names: Vec<&str> = names.into_iter().collect();
+                progress.message(&format!(
+                    "warning: network {} exists more than once (runs that raced each made one): keeping the oldest, removing the others and re-creating the containers on them",
+                    names.join(", ")
+                ));
+                self.run_plan(&project.name, &plan::heal(seen, opts.timeout), progress)
+                    .await
+                    .map(|_| None)
+            } else {
+                let plan = plan::up(project, seen, &opts)?;
+                self.run_plan(&project.name, &plan, progress)
+                    .await
+                    .map(|_| Some(plan))
+            };
+            match result {
+                Ok(Some(plan)) => return Ok(plan),
+                Ok(None) if self.options().dry_run => {
+                    // what would follow the healing, planned from what is there now
+                    let plan = plan::up(project, seen, &opts)?;
+                    self.run_plan(&project.name, &plan, progress).await?;
+                    return Ok(plan);
+                }
+                Ok(None) => {}
+                Err(Error::Step(e)) if e.changed && attempt < RETRIES => {
+                    progress.message(&format!(
+                        "{e}: the project changed meanwhile (another run?); looking again"
+                    ));
+                    attempt += 1;
+                    // runs that raced each other step apart before looking again
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+            fresh = Some(self.observe(&project.name, Some(project)).await?);
+        }
     }
 
     /// What every up plan takes from the layer's options: the `--env-file` label and whether

@@ -152,6 +152,8 @@ pub struct NetworkInfo {
     pub driver: String,
     /// `local` or `swarm`.
     pub scope: String,
+    /// When it was made (Unix nanoseconds; 0: not known).
+    pub created: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -32,6 +32,9 @@ pub struct ExecError {
     pub hint: Option<String>,
     /// The engine could not be reached at all.
     pub unreachable: bool,
+    /// The engine's refusal says the world changed under the step (another client made,
+    /// removed or renamed what it acted on): observing again and planning anew may converge.
+    pub changed: bool,
 }
 
 impl std::fmt::Display for ExecError {
@@ -71,6 +74,7 @@ impl<E: Engine> Executor<'_, E> {
         let mut warnings = Vec::new();
         let limit = self.limit.unwrap_or(usize::MAX).max(1);
         let mut calls = 0;
+        let mut done = vec![false; steps.len()];
         loop {
             while failure.is_none() {
                 // the next step the limit allows: a wait, or a call while there is room
@@ -93,7 +97,7 @@ impl<E: Engine> Executor<'_, E> {
                 calls -= 1;
             }
             match result {
-                Ok(()) => {}
+                Ok(()) => done[i] = true,
                 Err(e) if steps[i].optional => warnings.push(e),
                 Err(e) => {
                     failure.get_or_insert(e);
@@ -108,10 +112,41 @@ impl<E: Engine> Executor<'_, E> {
             }
         }
         match failure {
-            Some(e) => Err(e),
+            Some(mut e) => {
+                if e.unreachable {
+                    e.message.push_str(&what_was_done(plan, &done));
+                }
+                Err(e)
+            }
             None => Ok(warnings),
         }
     }
+}
+
+/// When the engine stopped answering: how far the plan got, and the first steps not done.
+fn what_was_done(plan: &Plan, done: &[bool]) -> String {
+    const SHOWN: usize = 4;
+    let finished = done.iter().filter(|d| **d).count();
+    let left: Vec<String> = plan
+        .steps
+        .iter()
+        .zip(done)
+        .filter(|(_, d)| !**d)
+        .map(|(s, _)| s.op.to_string())
+        .collect();
+    let mut text = format!(
+        "; {finished} of {} steps were done, not done: {}",
+        done.len(),
+        left.iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if left.len() > SHOWN {
+        text.push_str(&format!(" and {} more", left.len() - SHOWN));
+    }
+    text
 }
 
 #[cfg(test)]

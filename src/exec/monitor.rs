@@ -1,6 +1,7 @@
 //! The executor's waits: a [`Monitor`] follows the project's container events and wakes the
 //! waits (healthy, completed, ready) whenever something changed; each wait decides with
-//! [`ready::judge`] and says in the progress why it still waits.
+//! [`ready::judge`] and says in the progress why it still waits. When the event stream breaks
+//! (the engine stopped answering), every wait ends with the engine's error.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 
-use crate::engine::{Action, ContainerState, Engine, Health, Status};
+use crate::engine::{Action, ContainerState, Engine, EngineError, ErrorKind, Health, Status};
 use crate::progress::{Event, Progress};
 use crate::ready::{self, Wait, Why};
 
@@ -17,7 +18,18 @@ use crate::ready::{self, Wait, Why};
 pub struct Monitor {
     seen: Arc<Mutex<HashMap<String, ContainerState>>>,
     changed: Arc<Notify>,
+    /// Why the events stopped coming, once they did.
+    lost: Arc<Mutex<Option<EngineError>>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// Why a wait did not pass.
+#[derive(Debug)]
+pub enum WaitError {
+    /// The container will not get there (in Compose's words).
+    Failed(String),
+    /// The engine could not be asked, or stopped answering.
+    Engine(EngineError),
 }
 
 impl Drop for Monitor {
@@ -51,24 +63,38 @@ impl Monitor {
     pub fn start<E: Engine>(engine: &E, project: &str) -> Monitor {
         let seen: Arc<Mutex<HashMap<String, ContainerState>>> = Arc::default();
         let changed = Arc::new(Notify::new());
+        let lost: Arc<Mutex<Option<EngineError>>> = Arc::default();
         let mut events = engine.events(project);
-        let (s, c) = (seen.clone(), changed.clone());
+        let (s, c, l) = (seen.clone(), changed.clone(), lost.clone());
         let task = tokio::spawn(async move {
-            while let Some(Ok(e)) = events.next().await {
-                {
-                    let mut map = s.lock().expect("monitor lock");
-                    let entry = map.entry(e.name.clone()).or_insert_with(|| ContainerState {
-                        exit_code: -1,
-                        ..Default::default()
-                    });
-                    apply(entry, &e.action, e.exit_code);
+            let why = loop {
+                match events.next().await {
+                    Some(Ok(e)) => {
+                        let mut map = s.lock().expect("monitor lock");
+                        let entry = map.entry(e.name.clone()).or_insert_with(|| ContainerState {
+                            exit_code: -1,
+                            ..Default::default()
+                        });
+                        apply(entry, &e.action, e.exit_code);
+                    }
+                    Some(Err(e)) => break e,
+                    // the stream of a live engine never ends
+                    None => {
+                        break EngineError::new(
+                            ErrorKind::Unreachable,
+                            "the Docker Engine stopped answering (its event stream ended)",
+                        );
+                    }
                 }
                 c.notify_waiters();
-            }
+            };
+            *l.lock().expect("monitor lock") = Some(why);
+            c.notify_waiters();
         });
         Monitor {
             seen,
             changed,
+            lost,
             task,
         }
     }
@@ -105,11 +131,11 @@ impl Monitor {
         progress: &dyn Progress,
         id: &str,
         decide: impl Fn(&ContainerState) -> Verdict,
-    ) -> Result<Passed, String> {
+    ) -> Result<Passed, WaitError> {
         let st = engine
             .inspect_container(name)
             .await
-            .map_err(|e| e.message)?;
+            .map_err(WaitError::Engine)?;
         self.record(name, &st);
         let mut last_detail = String::new();
         loop {
@@ -118,7 +144,11 @@ impl Monitor {
             notified.as_mut().enable();
             match decide(&self.get(name)) {
                 Verdict::Done(passed) => return Ok(passed),
-                Verdict::Failed(msg) => return Err(msg),
+                Verdict::Failed(msg) => return Err(WaitError::Failed(msg)),
+                Verdict::Wait(_) if self.lost.lock().expect("monitor lock").is_some() => {
+                    let lost = self.lost.lock().expect("monitor lock").clone();
+                    return Err(WaitError::Engine(lost.expect("checked")));
+                }
                 Verdict::Wait(detail) => {
                     if detail != last_detail {
                         progress.event(Event::working(id, "Waiting").detail(detail.clone()));
@@ -177,7 +207,7 @@ pub async fn wait<E: Engine>(
     name: &str,
     wait: &Wait,
     fresh: bool,
-) -> Result<Passed, String> {
+) -> Result<Passed, WaitError> {
     match wait_on(engine, monitor, progress, id, name, wait, wait).await {
         Ok(Passed::Running) if *wait == Wait::Ready => {
             settle(engine, monitor, name, progress, id, fresh).await
@@ -196,7 +226,7 @@ async fn wait_on<E: Engine>(
     name: &str,
     judged: &Wait,
     worded: &Wait,
-) -> Result<Passed, String> {
+) -> Result<Passed, WaitError> {
     monitor
         .until(engine, name, progress, id, |st| {
             match ready::judge(judged, st) {
@@ -240,14 +270,14 @@ async fn settle<E: Engine>(
     progress: &dyn Progress,
     id: &str,
     fresh: bool,
-) -> Result<Passed, String> {
+) -> Result<Passed, WaitError> {
     let ran = if fresh {
         Duration::ZERO
     } else {
         let st = engine
             .inspect_container(name)
             .await
-            .map_err(|e| e.message)?;
+            .map_err(WaitError::Engine)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()

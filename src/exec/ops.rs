@@ -74,7 +74,27 @@ fn fail(s: &Step, e: EngineError) -> ExecError {
         doing: s.op.to_string(),
         hint: hint(&s.op, e.kind).map(str::to_string),
         unreachable: e.kind == ErrorKind::Unreachable,
+        changed: world_changed(&s.op, &e),
         message: e.message,
+    }
+}
+
+/// Whether a refusal says that another client changed what the step acted on: a name taken
+/// meanwhile (409: a container or network made by a run that raced this one, a removal already
+/// in progress), an object gone (404: removed by another run; a missing image is no such
+/// change), or a network name that several networks share.
+fn world_changed(op: &Op, e: &EngineError) -> bool {
+    let pulls_or_builds = matches!(
+        op,
+        Op::PullImage { .. }
+            | Op::BuildImage { .. }
+            | Op::PushImage { .. }
+            | Op::TagImage { .. }
+            | Op::RemoveImage { .. }
+    );
+    match e.kind {
+        ErrorKind::Conflict | ErrorKind::NotFound => !pulls_or_builds,
+        _ => e.message.contains("is ambiguous"),
     }
 }
 
@@ -86,6 +106,7 @@ fn wait_failed(s: &Step, message: String) -> ExecError {
         message,
         hint: None,
         unreachable: false,
+        changed: false,
     }
 }
 
@@ -135,7 +156,10 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
                 monitor::wait(engine, monitor, self.progress, &id, name, &wait, fresh)
                     .await
                     .map(|passed| passed.status())
-                    .map_err(|message| wait_failed(s, message))
+                    .map_err(|e| match e {
+                        monitor::WaitError::Failed(message) => wait_failed(s, message),
+                        monitor::WaitError::Engine(e) => fail(s, e),
+                    })
             }
             Op::WaitService {
                 name,
@@ -189,7 +213,10 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
             }
             Op::RemoveImage { image } => engine.remove_image(image).await,
             Op::CreateNetwork { spec } => engine.create_network((**spec).clone()).await.map(|_| ()),
-            Op::RemoveNetwork { name } => gone_is_done(engine.remove_network(name).await),
+            Op::RemoveNetwork { name, id } => {
+                let which = if id.is_empty() { name } else { id };
+                gone_is_done(engine.remove_network(which).await)
+            }
             Op::CreateVolume { spec } => engine.create_volume((**spec).clone()).await,
             Op::RemoveVolume { name } => gone_is_done(engine.remove_volume(name).await),
             Op::CreateContainer { name, spec } => engine

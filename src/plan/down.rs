@@ -131,8 +131,25 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
             }
             let rm = Op::RemoveNetwork {
                 name: n.name.clone(),
+                id: n.id.clone(),
             };
             plan.add(rm, Group::Project, removed.clone(), Reason::None);
+        }
+    }
+    // networks of the same name that runs which raced made: all go (those still in use by
+    // containers left behind stay, as above)
+    for n in &observed.duplicate_networks {
+        let used = observed
+            .containers
+            .iter()
+            .filter(|c| !targets.iter().any(|t| t.name == c.name))
+            .any(|c| c.networks.values().any(|id| *id == n.id));
+        if !used && !external_nets.contains(&n.name) {
+            let rm = Op::RemoveNetwork {
+                name: n.name.clone(),
+                id: n.id.clone(),
+            };
+            plan.add(rm, Group::Project, removed.clone(), Reason::Duplicate);
         }
     }
     if opts.volumes {

@@ -1,6 +1,7 @@
 //! The networks and volumes a plan needs first: those the services in scope use and the engine
 //! lacks are created, external ones must exist, and one made elsewhere under the same name is
-//! used with a warning.
+//! used with a warning. Duplicate project networks (runs that raced each made one) are healed
+//! before anything else is planned.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +10,36 @@ use crate::names::labels;
 use crate::observe::Observed;
 
 use super::{Group, Op, Plan, PlanError, Reason, error, hash, spec};
+
+/// The plan that heals duplicate project networks: the oldest of a name is kept (every run
+/// that heals picks the same one); the containers on the others are removed (the `up` planned
+/// next creates them again, on the kept one), then the others themselves.
+pub fn heal(observed: &Observed, timeout: Option<i64>) -> Plan {
+    let mut plan = Plan::default();
+    for dup in &observed.duplicate_networks {
+        let removed: Vec<usize> = observed
+            .containers
+            .iter()
+            .filter(|c| c.networks.values().any(|id| *id == dup.id))
+            .map(|c| {
+                super::up::remove(
+                    &mut plan,
+                    c,
+                    c.service(),
+                    timeout,
+                    vec![],
+                    Reason::Duplicate,
+                )
+            })
+            .collect();
+        let rm = Op::RemoveNetwork {
+            name: dup.name.clone(),
+            id: dup.id.clone(),
+        };
+        plan.add(rm, Group::Project, removed, Reason::Duplicate);
+    }
+    plan
+}
 
 /// The steps creating the missing networks and volumes the services in `scope` use (external
 /// ones must exist); returns them, for the containers to wait on.

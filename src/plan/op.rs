@@ -34,8 +34,10 @@ pub enum Op {
     CreateNetwork {
         spec: Box<NetworkCreateRequest>,
     },
+    /// By ID (several networks may share a name), shown by name.
     RemoveNetwork {
         name: String,
+        id: String,
     },
     CreateVolume {
         spec: Box<VolumeCreateRequest>,
@@ -152,7 +154,7 @@ impl Op {
             Op::BuildImage { spec } => format!("Image {}", spec.request.tag),
             Op::TagImage { target, .. } => format!("Image {target}"),
             Op::CreateNetwork { spec } => format!("Network {}", spec.name),
-            Op::RemoveNetwork { name } => format!("Network {name}"),
+            Op::RemoveNetwork { name, .. } => format!("Network {name}"),
             Op::CreateVolume { spec } => {
                 format!("Volume {}", spec.name.as_deref().unwrap_or_default())
             }
@@ -197,7 +199,7 @@ impl fmt::Display for Op {
             Op::PushImage { image } => write!(f, "push image {image}"),
             Op::RemoveImage { image } => write!(f, "remove image {image}"),
             Op::CreateNetwork { spec } => write!(f, "create network {}", spec.name),
-            Op::RemoveNetwork { name } => write!(f, "remove network {name}"),
+            Op::RemoveNetwork { name, .. } => write!(f, "remove network {name}"),
             Op::CreateVolume { spec } => {
                 write!(
                     f,

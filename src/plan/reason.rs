@@ -63,6 +63,9 @@ pub enum Reason {
     Anonymous,
     /// A version of a stack's secret or config that no service uses any more.
     OldVersion,
+    /// A second network of the project's network name (runs that raced made it), or a
+    /// container on it.
+    Duplicate,
 }
 
 impl Reason {
@@ -109,6 +112,7 @@ impl fmt::Display for Reason {
             Reason::SharedBuild(services) => write!(f, "for {}", services.join(", ")),
             Reason::Anonymous => f.write_str("anonymous"),
             Reason::OldVersion => f.write_str("an old version"),
+            Reason::Duplicate => f.write_str("a duplicate network"),
         }
     }
 }

@@ -245,6 +245,51 @@ fn down_stops_dependents_first_then_removes_networks() {
     );
 }
 
+/// `o` with a second network of the project's default name (ID `id-dup`), as runs that raced
+/// leave it.
+fn with_duplicate_default(mut o: Observed) -> Observed {
+    let mut dup = o.networks["p_default"].clone();
+    dup.id = "id-dup".into();
+    dup.created += 1;
+    o.duplicate_networks.push(dup);
+    o
+}
+
+#[test]
+fn duplicate_networks_are_healed_and_all_taken_by_down() {
+    let p = project(APP);
+    let mut o = with_duplicate_default(with_default_network(observed(), "p"));
+    for s in ["web", "api", "db"] {
+        o.containers.push(container(&p, s, 1, "running"));
+    }
+    // api ended up on the duplicate
+    o.containers[1]
+        .networks
+        .insert("p_default".into(), "id-dup".into());
+    let heal = crate::plan::heal(&o, Some(3));
+    assert_eq!(
+        heal.to_string(),
+        "  1. stop container p-api-1  # a duplicate network
+  2. remove container p-api-1  after 1  # a duplicate network
+  3. remove network p_default  after 2  # a duplicate network
+"
+    );
+    assert!(
+        matches!(&heal.steps[2].op, Op::RemoveNetwork { id, .. } if id == "id-dup"),
+        "the duplicate goes by its ID"
+    );
+    let plan = down("p", Some(&p), &o, &DownOptions::default());
+    let removed: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.op {
+            Op::RemoveNetwork { id, .. } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed, ["id-default", "id-dup"]);
+}
+
 #[test]
 fn extra_networks_are_connected_before_start() {
     let p = project(

@@ -85,7 +85,7 @@ pub fn orphans(project: &Project, observed: &Observed, opts: &UpOptions, plan: &
 }
 
 /// Stops and removes a container; returns the removal.
-fn remove(
+pub(super) fn remove(
     plan: &mut Plan,
     c: &ContainerInfo,
     service: &str,

@@ -16,6 +16,7 @@ mod images;
 mod interop;
 mod keys;
 mod lifecycle;
+mod races;
 mod watch;
 mod webapp;
 

@@ -139,3 +139,104 @@ impl Drop for NodeBack<'_> {
         });
     }
 }
+
+/// `rcompose ARGS` of stack `s`'s folder as a plain project on node `n`'s own engine.
+fn on_node(s: &Stack, n: usize, args: &[&str]) -> std::process::Command {
+    let mut c = s.command(&s.lab.host(n), args);
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+/// The containers of project `name` on `docker`, and how many run.
+fn containers_on(docker: &bollard::Docker, name: &str) -> (usize, usize) {
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec![format!("com.docker.compose.project={name}")],
+    )]);
+    let options = bollard::query_parameters::ListContainersOptions {
+        all: true,
+        filters: Some(filters),
+        ..Default::default()
+    };
+    let list = crate::lab::block_on(docker.list_containers(Some(options))).unwrap_or_default();
+    let running = list
+        .iter()
+        .filter(|c| c.state.as_ref().map(|s| s.to_string()).as_deref() == Some("running"))
+        .count();
+    (list.len(), running)
+}
+
+/// The engine of node 3 killed (daemon and containers at once) in the middle of a plain `up`,
+/// at two moments: while containers are being created, and while `up` waits on a healthcheck.
+/// Each time rcompose ends within seconds saying that the engine stopped answering and how far
+/// it got, and once the engine is back the next `up` converges.
+pub fn the_engine_killed_mid_up_then_restarted(lab: &Lab) {
+    const SERVICES: usize = 24;
+    let mut yaml = String::from(
+        "services:\n  gate:\n    image: IMAGE\n    init: true\n    command: [sh, -c, 'sleep 3; touch /tmp/ok; exec sleep 3600']\n    healthcheck: {test: [CMD, test, -f, /tmp/ok], interval: 500ms, retries: 60}\n",
+    );
+    for i in 0..SERVICES {
+        yaml.push_str(&format!(
+            "  s{i}:\n    image: IMAGE\n    init: true\n    command: [sleep, '3600']\n"
+        ));
+    }
+    yaml.push_str("  late:\n    image: IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: {gate: {condition: service_healthy}}\n");
+    let s = Stack::new(lab, "crash", &yaml);
+    let node = lab.docker(3);
+    // the image on node 3 before anything is timed
+    let pull = on_node(&s, 3, &["pull", "-q"])
+        .output()
+        .expect("rcompose runs");
+    assert!(pull.status.success(), "{}", text(&pull));
+    let _back = NodeBack(lab, 3);
+    for moment in ["creating", "waiting"] {
+        let mut up = on_node(&s, 3, &["up", "-d", "--progress", "plain"])
+            .spawn()
+            .expect("rcompose runs");
+        match moment {
+            "creating" => until(Duration::from_secs(60), "the first containers", || {
+                (containers_on(&node, &s.name).0 >= 3).then_some(())
+            }),
+            _ => until(
+                Duration::from_secs(60),
+                "every container but `late`",
+                || (containers_on(&node, &s.name).1 >= SERVICES).then_some(()),
+            ),
+        }
+        lab.kill_node(3);
+        let ended = std::time::Instant::now();
+        let out = loop {
+            if up.try_wait().expect("rcompose waited on").is_some() {
+                break up.wait_with_output().expect("its output");
+            }
+            if ended.elapsed() > Duration::from_secs(60) {
+                let _ = up.kill();
+                panic!("rcompose still runs 60 s after the engine died ({moment})");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let err = text(&out);
+        assert!(!out.status.success(), "{moment}: {err}");
+        assert!(
+            err.contains("the Docker Engine stopped answering")
+                || err.contains("cannot connect")
+                || err.contains("Cannot connect"),
+            "{moment}: {err}"
+        );
+        lab.start_node(3);
+        let again = on_node(&s, 3, &["up", "-d", "--wait", "--wait-timeout", "60"])
+            .output()
+            .expect("rcompose runs");
+        assert!(again.status.success(), "{moment}, then: {}", text(&again));
+        assert_eq!(
+            containers_on(&node, &s.name),
+            (SERVICES + 2, SERVICES + 2),
+            "{moment}: every service runs once"
+        );
+        let down = on_node(&s, 3, &["down", "-t", "0"])
+            .output()
+            .expect("rcompose runs");
+        assert!(down.status.success(), "{}", text(&down));
+        assert_eq!(containers_on(&node, &s.name), (0, 0));
+    }
+}

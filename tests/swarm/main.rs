@@ -2,7 +2,8 @@
 //! namespaces with a registry ([`lab`]), never the machine's own engine. Every test asserts
 //! what the swarm reports through its API, with stack names of its own, and removes its stack.
 //! The tests share the lab: those that only deploy run side by side, the one that stops a node
-//! runs alone at the end. A test that panics is reported and the others still run; the lab is
+//! runs alone at the end, as does the one that kills a node's engine in the middle of a plain
+//! `up` on it. A test that panics is reported and the others still run; the lab is
 //! removed at the end whatever happened. `cargo test --test swarm NAME` runs the tests whose
 //! name contains NAME.
 
@@ -63,10 +64,16 @@ const SIDE_BY_SIDE: &[Test] = &[
 ];
 
 /// Tests that change the swarm itself: alone, after the others.
-const ALONE: &[Test] = &[(
-    "a_node_stopped_mid_deploy",
-    failures::a_node_stopped_mid_deploy,
-)];
+const ALONE: &[Test] = &[
+    (
+        "a_node_stopped_mid_deploy",
+        failures::a_node_stopped_mid_deploy,
+    ),
+    (
+        "the_engine_killed_mid_up_then_restarted",
+        failures::the_engine_killed_mid_up_then_restarted,
+    ),
+];
 
 fn main() {
     let filters: Vec<String> = std::env::args()

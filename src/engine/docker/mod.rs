@@ -54,10 +54,27 @@ fn map_err(e: BError) -> EngineError {
             };
             EngineError::new(kind, message.trim().to_string())
         }
+        BError::SocketNotFoundError(_) => EngineError::new(ErrorKind::Unreachable, e.to_string()),
+        BError::IOError { ref err } => {
+            use std::io::ErrorKind as Io;
+            let message = match err.kind() {
+                Io::NotFound | Io::PermissionDenied | Io::ConnectionRefused => e.to_string(),
+                // a stream (events, logs, a build) broke under a read
+                _ => format!("the Docker Engine stopped answering ({e})"),
+            };
+            EngineError::new(ErrorKind::Unreachable, message)
+        }
+        BError::HyperLegacyError { ref err } if err.is_connect() => {
+            EngineError::new(ErrorKind::Unreachable, format!("cannot connect ({e})"))
+        }
+        // the connection broke or timed out under a request: the engine stopped answering (the
+        // client's own words, `client error (SendRequest)`, say nothing to a user)
         BError::HyperResponseError { .. }
-        | BError::IOError { .. }
-        | BError::SocketNotFoundError(_)
-        | BError::RequestTimeoutError => EngineError::new(ErrorKind::Unreachable, e.to_string()),
+        | BError::HyperLegacyError { .. }
+        | BError::RequestTimeoutError => EngineError::new(
+            ErrorKind::Unreachable,
+            format!("the Docker Engine stopped answering ({e})"),
+        ),
         // an `errorDetail` in a build, pull or push stream: the engine's own words
         BError::DockerStreamError { error } => {
             EngineError::new(ErrorKind::Other, error.trim().to_string())
@@ -88,6 +105,10 @@ fn network_info(n: bollard::models::Network) -> super::NetworkInfo {
         labels: sorted(n.labels),
         driver: n.driver.unwrap_or_default(),
         scope: n.scope.unwrap_or_default(),
+        created: n
+            .created
+            .map(|t| t.unix_timestamp_nanos() as i64)
+            .unwrap_or_default(),
     }
 }
 

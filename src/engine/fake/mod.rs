@@ -330,13 +330,27 @@ impl Resources for Fake {
             }
             .into(),
             driver: s.driver.unwrap_or_else(|| "bridge".into()),
+            created: w.networks.len() as i64,
         };
         w.networks.insert(s.name, n);
         Ok(id)
     }
     async fn remove_network(&self, n: &str) -> Result<()> {
-        self.call(format!("remove network {n}")).await?;
-        self.world.lock().expect("fake world").networks.remove(n);
+        // by name or by ID, as the engine takes it; the call is logged by name
+        let name = {
+            let w = self.world.lock().expect("fake world");
+            w.networks
+                .values()
+                .find(|x| x.id == n)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| n.to_string())
+        };
+        self.call(format!("remove network {name}")).await?;
+        self.world
+            .lock()
+            .expect("fake world")
+            .networks
+            .remove(&name);
         Ok(())
     }
     async fn create_volume(&self, s: VolumeCreateRequest) -> Result<()> {

@@ -381,6 +381,7 @@ fn cleanup(
             }
             let op = Op::RemoveNetwork {
                 name: n.name.clone(),
+                id: n.id.clone(),
             };
             plan.add(op, Group::Project, removed.clone(), Reason::Orphan);
         }
@@ -426,6 +427,7 @@ pub fn remove(stack: &str, observed: &ObservedStack) -> Plan {
     for n in &observed.networks {
         let op = Op::RemoveNetwork {
             name: n.name.clone(),
+            id: n.id.clone(),
         };
         plan.add(op, Group::Project, gone.clone(), Reason::None);
     }

@@ -40,6 +40,7 @@ fn deployed(stack: &Stack) -> ObservedStack {
                 .collect(),
             scope: "swarm".into(),
             driver: "overlay".into(),
+            created: 0,
         };
         o.all_networks.insert(n.name.clone(), info.clone());
         o.networks.push(info);

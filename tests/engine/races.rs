@@ -1,0 +1,150 @@
+//! Several clients on one project at once, on the real engine: concurrent `up -d` runs end in
+//! one converged project (one network, one container per service), and a project wedged with
+//! duplicate networks (made through the API, as runs that raced leave them) is healed by `up`
+//! and taken away whole by `down`.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+/// `n` services that sleep.
+fn services(n: usize) -> String {
+    let mut yaml = String::from("services:\n");
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  s{i}:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n"
+        ));
+    }
+    yaml
+}
+
+/// The project's networks named `name`, with their IDs.
+fn networks_named(project: &str, name: &str) -> Vec<String> {
+    let f = label_filter(project);
+    block_on(docker().list_networks(Some(q::ListNetworksOptions { filters: Some(f) })))
+        .expect("networks listed")
+        .into_iter()
+        .filter(|n| n.name.as_deref() == Some(name))
+        .filter_map(|n| n.id)
+        .collect()
+}
+
+/// Another network named as the project's default one, with its labels: what a run that raced
+/// another leaves.
+fn duplicate_default(p: &Project) -> String {
+    let labels = HashMap::from([
+        ("com.docker.compose.project".to_string(), p.name.clone()),
+        (
+            "com.docker.compose.network".to_string(),
+            "default".to_string(),
+        ),
+    ]);
+    let spec = bollard::models::NetworkCreateRequest {
+        name: format!("{}_default", p.name),
+        labels: Some(labels),
+        ..Default::default()
+    };
+    block_on(docker().create_network(spec))
+        .expect("a duplicate network made")
+        .id
+}
+
+/// Each running container of the project, by service, and the network IDs it is on.
+fn running_by_service(p: &Project) -> BTreeMap<String, Vec<Vec<String>>> {
+    let mut by: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for c in p.containers().values() {
+        if state(c) != "running" {
+            continue;
+        }
+        let nets = c
+            .network_settings
+            .as_ref()
+            .and_then(|s| s.networks.as_ref())
+            .map(|n| n.values().filter_map(|e| e.network_id.clone()).collect())
+            .unwrap_or_default();
+        by.entry(label(c, "com.docker.compose.service").to_string())
+            .or_default()
+            .push(nets);
+    }
+    by
+}
+
+#[test]
+fn concurrent_ups_of_one_project_converge() {
+    let p = Project::new("race", &services(10));
+    let runs: Vec<std::process::Child> = (0..3)
+        .map(|_| {
+            command(&p, &["up", "-d"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("rcompose starts")
+        })
+        .collect();
+    for run in runs {
+        let out = run.wait_with_output().expect("rcompose ends");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let default = format!("{}_default", p.name);
+    let nets = networks_named(&p.name, &default);
+    assert_eq!(nets.len(), 1, "one default network: {nets:?}");
+    let by = running_by_service(&p);
+    assert_eq!(by.len(), 10, "{by:?}");
+    for (service, containers) in &by {
+        assert_eq!(containers.len(), 1, "{service}: {containers:?}");
+        assert_eq!(containers[0], nets, "{service} is on the one network");
+    }
+    assert_eq!(p.containers().len(), 10, "no container left over");
+    // and the converged project is an ordinary one
+    p.ok(&["down", "-t", "0"]);
+    assert!(leftovers(&p.name).is_empty(), "{:?}", leftovers(&p.name));
+}
+
+#[test]
+fn duplicate_networks_are_healed_by_up_and_all_removed_by_down() {
+    let p = Project::new("dupnet", &services(2));
+    let default = format!("{}_default", p.name);
+    // wedged before anything ran: two networks of the project's name
+    let oldest = duplicate_default(&p);
+    duplicate_default(&p);
+    let out = p.run(&["up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exists more than once"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(networks_named(&p.name, &default), vec![oldest.clone()]);
+    for (service, containers) in running_by_service(&p) {
+        assert_eq!(containers, [vec![oldest.clone()]], "{service}");
+    }
+    // a container on a duplicate is moved: re-created on the kept network
+    let newer = duplicate_default(&p);
+    let c = format!("{}-s0-1", p.name);
+    block_on(docker().disconnect_network(
+        &oldest,
+        bollard::models::NetworkDisconnectRequest {
+            container: c.clone(),
+            force: Some(true),
+        },
+    ))
+    .expect("disconnected");
+    block_on(docker().connect_network(
+        &newer,
+        bollard::models::NetworkConnectRequest {
+            container: c.clone(),
+            ..Default::default()
+        },
+    ))
+    .expect("connected to the duplicate");
+    p.ok(&["up", "-d"]);
+    assert_eq!(networks_named(&p.name, &default), vec![oldest.clone()]);
+    for (service, containers) in running_by_service(&p) {
+        assert_eq!(containers, [vec![oldest.clone()]], "{service}");
+    }
+    // `down` takes every network of the project, duplicates included
+    duplicate_default(&p);
+    p.ok(&["down", "-t", "0"]);
+    assert!(networks_named(&p.name, &default).is_empty());
+    assert!(leftovers(&p.name).is_empty(), "{:?}", leftovers(&p.name));
+}
