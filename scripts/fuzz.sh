@@ -5,6 +5,9 @@
 # conformance corpus. A run fails on a panic, an input taking over 1 s, or over 512 MiB; the input
 # is then in fuzz/artifacts/<target>/ (turn it into a regression test). The last lines are
 # libFuzzer's final statistics: `stat::number_of_executed_units` is the number of executions.
+# Without a sanitizer (Rust is memory-safe, and it runs several times faster), libFuzzer checks
+# memory by the process's RSS (-rss_limit_mb); SANITIZER=address adds ASan and its per-allocation
+# limit (-malloc_limit_mb).
 #
 #   scripts/fuzz.sh [SECONDS] [JOBS]      default: 600 s, 1 job
 set -euo pipefail
@@ -28,4 +31,4 @@ args=(-max_total_time="$secs" -timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512 
 if [ "$jobs" -gt 1 ]; then
   args+=(-fork="$jobs")
 fi
-cargo fuzz run --release "$target" "$corpus" -- "${args[@]}"
+cargo fuzz run --release --sanitizer "${SANITIZER:-none}" "$target" "$corpus" -- "${args[@]}"

@@ -175,6 +175,32 @@ pub async fn pump<F, Fut>(
     }
 }
 
+/// Ctrl-C and SIGTERM as one stream of requests to stop. Listening from the start of a command
+/// replaces the default (the process dying in the middle of a step): the command decides what
+/// to stop, and a second request kills.
+pub struct Interrupts {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    pub fn new() -> std::io::Result<Interrupts> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Interrupts {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next Ctrl-C or SIGTERM.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::detach_keys;

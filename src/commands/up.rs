@@ -1,6 +1,7 @@
 //! `rcompose up`: converges the project through the service layer, then either returns (`-d`,
-//! `--wait`) or streams the containers' logs until they stop, Ctrl-C stopping them gracefully
-//! (a second Ctrl-C kills; exit code 130); `--watch` runs the watch beside.
+//! `--wait`) or streams the containers' logs until they stop, Ctrl-C (or SIGTERM) stopping them
+//! gracefully (a second one kills; exit code 130) — also while it still creates and starts them;
+//! `--watch` runs the watch beside.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
@@ -44,16 +45,54 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
     let images = context::images(args.pull, args.quiet_pull, args.build, args.no_build);
     let began = std::time::Instant::now();
     let compose = ctx.compose().await?;
-    let converging = compose.up(&project, &opts, &images);
-    let converged = match (args.wait, args.wait_timeout) {
-        (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Error::msg(format!(
-                    "the project was not ready within --wait-timeout {secs}s"
-                )))
-            }),
-        _ => converging.await,
+    let mut interrupts =
+        crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
+    // the converge is dropped before the compose moves on
+    let converged = {
+        let converging = async {
+            let converging = compose.up(&project, &opts, &images);
+            match (args.wait, args.wait_timeout) {
+                (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::msg(format!(
+                            "the project was not ready within --wait-timeout {secs}s"
+                        )))
+                    }),
+                _ => converging.await,
+            }
+        };
+        tokio::pin!(converging);
+        let converged = tokio::select! {
+            r = &mut converging => Some(r),
+            _ = interrupts.recv() => None,
+        };
+        let Some(converged) = converged else {
+            // interrupted while creating and starting: no further step starts, the engine calls
+            // under way finish (a second Ctrl-C does not wait for them); attached, what this
+            // command started then stops (detached, it stays); the next `up` converges from there
+            eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+            compose.interrupt();
+            let forced = tokio::select! {
+                _ = &mut converging => false,
+                _ = interrupts.recv() => true,
+            };
+            compose.resume();
+            if forced && !args.detach && !args.wait {
+                let scope = plan::services_in_scope(&project, &args.services, args.no_deps);
+                compose
+                    .stop_all(&project, &scope, args.timeout, true)
+                    .await?;
+            } else if !args.detach && !args.wait {
+                let scope = plan::services_in_scope(&project, &args.services, args.no_deps);
+                tokio::select! {
+                    r = compose.stop_all(&project, &scope, args.timeout, false) => r?,
+                    _ = interrupts.recv() => compose.stop_all(&project, &scope, args.timeout, true).await?,
+                }
+            }
+            return Err(Error::Exit(130));
+        };
+        converged
     };
     let converged = match converged {
         Ok(done) => done,
@@ -102,14 +141,23 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
             return watching.await;
         }
         return tokio::select! {
-            r = attach(ctx, args, &compose, &project, start, &converged) => r,
+            r = attach(ctx, args, &compose, &project, start, &converged, &mut interrupts) => r,
             r = watching => r,
         };
     }
     if args.detach || args.wait {
         return Ok(());
     }
-    attach(ctx, args, &compose, &project, start, &converged).await
+    attach(
+        ctx,
+        args,
+        &compose,
+        &project,
+        start,
+        &converged,
+        &mut interrupts,
+    )
+    .await
 }
 
 /// What the log followers report.
@@ -125,6 +173,7 @@ async fn attach(
     project: &Project,
     since: i64,
     converged: &Converged,
+    interrupts: &mut crate::term::Interrupts,
 ) -> Result<(), Error> {
     let engine = compose.engine();
     let started = converged.started();
@@ -207,8 +256,6 @@ async fn attach(
         }
     }
     let mut events = engine.events(&project.name);
-    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
     let abort = args.abort_on_container_exit
         || args.abort_on_container_failure
         || args.exit_code_from.is_some();
@@ -247,11 +294,11 @@ async fn attach(
                     follow(e.name.clone(), crate::clock::now_secs(), tx.clone());
                 }
             }
-            _ = interrupt.recv() => {
+            _ = interrupts.recv() => {
                 eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
                 tokio::select! {
                     r = compose.stop_all(project, &scope, args.timeout, false) => r?,
-                    _ = interrupt.recv() => compose.stop_all(project, &scope, args.timeout, true).await?,
+                    _ = interrupts.recv() => compose.stop_all(project, &scope, args.timeout, true).await?,
                 }
                 return Err(Error::Exit(130));
             }

@@ -4,6 +4,8 @@
 
 use crate::engine::{ContainerInfo, Engine};
 use crate::error::Error;
+use crate::names::labels;
+use crate::observe::Observed;
 use crate::plan::{self, DownOptions, Lifecycle, Op, Plan};
 
 use super::{Compose, Target, select};
@@ -43,8 +45,45 @@ impl<E: Engine> Compose<E> {
             observed.networks.clear();
             observed.volumes.clear();
         }
+        if opts.volumes {
+            self.refuse_shared_volumes(target.name(), &observed).await?;
+        }
         let plan = plan::down(target.name(), target.model(), &observed, opts);
         self.act(target.name(), &plan).await
+    }
+
+    /// `down -v` removes nothing when a volume it would remove is mounted by a container of
+    /// another project (or of none): the engine would refuse that volume after everything else
+    /// was gone, leaving the project half-removed.
+    async fn refuse_shared_volumes(&self, project: &str, observed: &Observed) -> Result<(), Error> {
+        let mine = observed
+            .volumes
+            .values()
+            .filter(|v| v.labels.get(labels::PROJECT).map(String::as_str) == Some(project));
+        for v in mine {
+            let users = self.engine.containers_using_volume(&v.name).await?;
+            let others: Vec<String> = users
+                .iter()
+                .filter(|c| c.label(labels::PROJECT) != project)
+                .map(|c| match c.label(labels::PROJECT) {
+                    "" => c.name.clone(),
+                    other => format!("{} (project {other})", c.name),
+                })
+                .collect();
+            if !others.is_empty() {
+                return Err(Error::msg(format!(
+                    "volume {} is used by {}: `down -v` removed nothing (remove {} first, or run `down` without -v to keep the volume)",
+                    v.name,
+                    others.join(", "),
+                    if others.len() == 1 {
+                        "that container"
+                    } else {
+                        "those containers"
+                    }
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// A lifecycle action on the containers of `services` (all when empty) that it applies to,

@@ -115,6 +115,7 @@ pub struct Compose<E = Docker> {
     engine: E,
     options: Options,
     progress: Arc<dyn Progress>,
+    interrupt: crate::exec::Interrupt,
 }
 
 impl Compose<Docker> {
@@ -146,7 +147,19 @@ impl<E: Engine> Compose<E> {
             engine,
             options,
             progress,
+            interrupt: Default::default(),
         }
+    }
+
+    /// Asks the plan running to stop (Ctrl-C): see [`crate::exec::Interrupt`]. Plans fail as
+    /// interrupted until [`Compose::resume`].
+    pub fn interrupt(&self) {
+        self.interrupt.set();
+    }
+
+    /// Plans run again (to stop what an interrupted one started, say).
+    pub fn resume(&self) {
+        self.interrupt.clear();
     }
 
     /// The engine, for the calls a command makes itself (logs, exec, attach...).
@@ -199,6 +212,7 @@ impl<E: Engine> Compose<E> {
             progress,
             monitor: &monitor,
             limit: self.options.parallel,
+            interrupt: &self.interrupt,
         };
         let result = executor.run(plan).await;
         progress.finish();

@@ -33,6 +33,11 @@ pub trait Inventory: Send + Sync {
         project: Option<&str>,
         all: bool,
     ) -> impl Future<Output = Result<Vec<ContainerInfo>>> + Send;
+    /// Every container (of any project or none, stopped ones included) that mounts `volume`.
+    fn containers_using_volume(
+        &self,
+        volume: &str,
+    ) -> impl Future<Output = Result<Vec<ContainerInfo>>> + Send;
     fn list_networks(&self, project: &str)
     -> impl Future<Output = Result<Vec<NetworkInfo>>> + Send;
     fn list_volumes(&self, project: &str) -> impl Future<Output = Result<Vec<VolumeInfo>>> + Send;

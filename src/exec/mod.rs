@@ -20,7 +20,7 @@ use crate::progress::Progress;
 pub use monitor::Monitor;
 
 /// A step that failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExecError {
     /// The service the step worked for (none for the project's networks and volumes).
     pub service: Option<String>,
@@ -48,6 +48,43 @@ impl std::fmt::Display for ExecError {
 
 impl std::error::Error for ExecError {}
 
+/// A request to stop (Ctrl-C, SIGTERM): a plan running starts no further step, abandons its
+/// waits, builds and pulls, lets the engine calls under way finish (a container being started
+/// ends started, so that stopping what started finds it), and fails as interrupted.
+#[derive(Default)]
+pub struct Interrupt {
+    set: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Interrupt {
+    pub fn set(&self) {
+        self.set.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn clear(&self) {
+        self.set.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.set.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Until it is set.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// What a plan runs with: the engine, where progress goes, the event monitor of the project.
 pub struct Executor<'a, E> {
     pub engine: &'a E,
@@ -55,6 +92,7 @@ pub struct Executor<'a, E> {
     pub monitor: &'a Monitor,
     /// At most this many engine calls at a time (`None`: no limit).
     pub limit: Option<usize>,
+    pub interrupt: &'a Interrupt,
 }
 
 impl<E: Engine> Executor<'_, E> {
@@ -76,7 +114,7 @@ impl<E: Engine> Executor<'_, E> {
         let mut calls = 0;
         let mut done = vec![false; steps.len()];
         loop {
-            while failure.is_none() {
+            while failure.is_none() && !self.interrupt.is_set() {
                 // the next step the limit allows: a wait, or a call while there is room
                 let Some(pos) = ready
                     .iter()
@@ -110,6 +148,13 @@ impl<E: Engine> Executor<'_, E> {
                     ready.push_back(d);
                 }
             }
+        }
+        if failure.is_none() && self.interrupt.is_set() && done.iter().any(|d| !d) {
+            failure = Some(ExecError {
+                doing: "the plan".into(),
+                message: format!("interrupted{}", what_was_done(plan, &done)),
+                ..Default::default()
+            });
         }
         match failure {
             Some(mut e) => {

@@ -80,9 +80,9 @@ fn fail(s: &Step, e: EngineError) -> ExecError {
 }
 
 /// Whether a refusal says that another client changed what the step acted on: a name taken
-/// meanwhile (409: a container or network made by a run that raced this one, a removal already
-/// in progress), an object gone (404: removed by another run; a missing image is no such
-/// change), or a network name that several networks share.
+/// meanwhile (a conflict: a container made by a run that raced this one, a removal already in
+/// progress, a network name that several networks share), or an object gone (removed by
+/// another run; a missing image is no such change).
 fn world_changed(op: &Op, e: &EngineError) -> bool {
     let pulls_or_builds = matches!(
         op,
@@ -92,10 +92,7 @@ fn world_changed(op: &Op, e: &EngineError) -> bool {
             | Op::TagImage { .. }
             | Op::RemoveImage { .. }
     );
-    match e.kind {
-        ErrorKind::Conflict | ErrorKind::NotFound => !pulls_or_builds,
-        _ => e.message.contains("is ambiguous"),
-    }
+    matches!(e.kind, ErrorKind::Conflict | ErrorKind::NotFound) && !pulls_or_builds
 }
 
 /// A wait that cannot pass, with its service and what it waited for.
@@ -142,37 +139,55 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
         if !quiet_step && !s.op.is_wait() {
             self.progress.event(Event::working(&id, working));
         }
-        let result = match &s.op {
-            Op::WaitHealthy { name } | Op::WaitCompleted { name } | Op::WaitReady { name } => {
-                let wait = match &s.op {
-                    Op::WaitHealthy { .. } => Wait::Healthy,
-                    Op::WaitCompleted { .. } => Wait::Completed,
-                    _ => Wait::Ready,
-                };
-                // a wait after this plan's start of the container settles from now, however
-                // late the engine says it started
-                let fresh = !s.deps.is_empty();
-                let (engine, monitor) = (self.engine, self.monitor);
-                monitor::wait(engine, monitor, self.progress, &id, name, &wait, fresh)
+        let work = async {
+            match &s.op {
+                Op::WaitHealthy { name } | Op::WaitCompleted { name } | Op::WaitReady { name } => {
+                    let wait = match &s.op {
+                        Op::WaitHealthy { .. } => Wait::Healthy,
+                        Op::WaitCompleted { .. } => Wait::Completed,
+                        _ => Wait::Ready,
+                    };
+                    // a wait after this plan's start of the container settles from now, however
+                    // late the engine says it started
+                    let fresh = !s.deps.is_empty();
+                    let (engine, monitor) = (self.engine, self.monitor);
+                    monitor::wait(engine, monitor, self.progress, &id, name, &wait, fresh)
+                        .await
+                        .map(|passed| passed.status())
+                        .map_err(|e| match e {
+                            monitor::WaitError::Failed(message) => wait_failed(s, message),
+                            monitor::WaitError::Engine(e) => fail(s, e),
+                        })
+                }
+                Op::WaitService {
+                    name,
+                    until,
+                    id: service_id,
+                } => swarm::wait_service(self.engine, self.progress, &id, name, service_id, *until)
                     .await
-                    .map(|passed| passed.status())
-                    .map_err(|e| match e {
-                        monitor::WaitError::Failed(message) => wait_failed(s, message),
-                        monitor::WaitError::Engine(e) => fail(s, e),
-                    })
+                    .map_err(|message| wait_failed(s, message)),
+                op => self
+                    .call(s, op, &id)
+                    .await
+                    .map(|()| done)
+                    .map_err(|e| fail(s, e)),
             }
-            Op::WaitService {
-                name,
-                until,
-                id: service_id,
-            } => swarm::wait_service(self.engine, self.progress, &id, name, service_id, *until)
-                .await
-                .map_err(|message| wait_failed(s, message)),
-            op => self
-                .call(s, op, &id)
-                .await
-                .map(|()| done)
-                .map_err(|e| fail(s, e)),
+        };
+        // waits, builds and pulls end at once when interrupted; other calls finish
+        let abandoned =
+            s.op.is_wait() || matches!(s.op, Op::BuildImage { .. } | Op::PullImage { .. });
+        let result = if abandoned {
+            tokio::select! {
+                r = work => r,
+                _ = self.interrupt.wait() => Err(ExecError {
+                    service: s.group.service().map(str::to_string),
+                    doing: s.op.to_string(),
+                    message: "interrupted".into(),
+                    ..Default::default()
+                }),
+            }
+        } else {
+            work.await
         };
         match result {
             Ok(status) => {

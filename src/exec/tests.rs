@@ -32,6 +32,7 @@ async fn run(fake: &Fake, plan: &Plan, limit: Option<usize>) -> Result<Vec<ExecE
         progress: &crate::progress::Quiet,
         monitor: &monitor,
         limit,
+        interrupt: &Default::default(),
     };
     executor.run(plan).await
 }

@@ -167,3 +167,52 @@ fn a_second_ctrl_c_kills() {
     let c = &p.containers()[&format!("{}-stubborn-1", p.name)];
     assert_eq!(state(c), "exited");
 }
+
+#[test]
+fn ctrl_c_while_up_still_creates_and_starts_stops_what_it_started() {
+    // `late` waits for `gate` to be healthy: `up` is still converging when the signal comes
+    let mut yaml = String::from(
+        "services:\n  gate:\n    image: IMAGE\n    init: true\n    command: [sh, -c, 'sleep 30; touch /tmp/ok; exec sleep 300']\n    healthcheck: {test: [CMD, test, -f, /tmp/ok], interval: 500ms, retries: 100}\n  late:\n    image: IMAGE\n    init: true\n    command: [sleep, '300']\n    depends_on: {gate: {condition: service_healthy}}\n",
+    );
+    for i in 0..6 {
+        yaml.push_str(&format!(
+            "  s{i}:\n    image: IMAGE\n    init: true\n    command: [sleep, '300']\n"
+        ));
+    }
+    let p = Project::new("ctrlcstart", &yaml);
+    let mut child = command(&p, &["up", "--progress", "plain"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rcompose runs");
+    let gate = format!("{}-gate-1", p.name);
+    eventually(60, "gate running and up waiting on it", || {
+        p.containers()
+            .get(&gate)
+            .is_some_and(|c| state(c) == "running")
+            .then_some(())
+    });
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("rcompose ends");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("Gracefully stopping"), "{err}");
+    let containers = p.containers();
+    assert!(
+        containers.values().all(|c| state(c) != "running"),
+        "what it started is stopped: {:?}",
+        containers
+            .values()
+            .map(|c| (c.names.clone(), state(c)))
+            .collect::<Vec<_>>()
+    );
+    // the next `up` converges from there
+    p.ok(&["up", "-d", "s0", "s1"]);
+    let after = p.containers();
+    assert_eq!(state(&after[&format!("{}-s0-1", p.name)]), "running");
+}

@@ -148,3 +148,40 @@ fn duplicate_networks_are_healed_by_up_and_all_removed_by_down() {
     assert!(networks_named(&p.name, &default).is_empty());
     assert!(leftovers(&p.name).is_empty(), "{:?}", leftovers(&p.name));
 }
+
+#[test]
+fn down_v_refuses_a_volume_another_project_uses_and_removes_nothing() {
+    let a = Project::new(
+        "volowner",
+        "services:\n  db:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n    volumes: [data:/data]\nvolumes:\n  data: {}\n",
+    );
+    a.ok(&["up", "-d"]);
+    let volume = format!("{}_data", a.name);
+    let b = Project::new(
+        "voluser",
+        &format!(
+            "services:\n  reader:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n    volumes: [shared:/shared]\nvolumes:\n  shared: {{external: true, name: {volume}}}\n"
+        ),
+    );
+    b.ok(&["up", "-d"]);
+    let out = a.run(&["down", "-v", "-t", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "volume {volume} is used by {}-reader-1 (project {})",
+            b.name, b.name
+        )) && err.contains("removed nothing"),
+        "{err}"
+    );
+    // nothing of the project was touched
+    assert_eq!(
+        state(&a.containers()[&format!("{}-db-1", a.name)]),
+        "running"
+    );
+    assert!(a.volumes().contains(&volume));
+    // once the other project is gone, `down -v` takes everything
+    b.ok(&["down", "-t", "0"]);
+    a.ok(&["down", "-v", "-t", "0"]);
+    assert!(leftovers(&a.name).is_empty(), "{:?}", leftovers(&a.name));
+}

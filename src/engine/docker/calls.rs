@@ -48,6 +48,20 @@ impl Inventory for Docker {
         Ok(list.into_iter().map(container_info).collect())
     }
 
+    async fn containers_using_volume(&self, volume: &str) -> Result<Vec<ContainerInfo>> {
+        let opts = q::ListContainersOptions {
+            all: true,
+            filters: Some(filters(&[("volume", volume.to_string())])),
+            ..Default::default()
+        };
+        let list = self
+            .client
+            .list_containers(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list.into_iter().map(container_info).collect())
+    }
+
     async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {
         self.networks_where(project_filter(project)).await
     }

@@ -45,6 +45,8 @@ fn map_err(e: BError) -> EngineError {
                 404 if message.starts_with("No such image") => ErrorKind::NoSuchImage,
                 404 => ErrorKind::NotFound,
                 409 => ErrorKind::Conflict,
+                // several networks share the name (runs that raced each made one)
+                _ if message.contains("is ambiguous") => ErrorKind::Conflict,
                 _ if message.contains("port is already allocated")
                     || message.contains("address already in use") =>
                 {

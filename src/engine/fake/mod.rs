@@ -234,6 +234,14 @@ impl Inventory for Fake {
             .map(|(n, c)| info(n, c))
             .collect())
     }
+    async fn containers_using_volume(&self, volume: &str) -> Result<Vec<ContainerInfo>> {
+        let w = self.world.lock().expect("fake world");
+        Ok(w.containers
+            .iter()
+            .map(|(n, c)| info(n, c))
+            .filter(|c| c.volumes.contains_key(volume))
+            .collect())
+    }
     async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {
         let w = self.world.lock().expect("fake world");
         let mine = w.networks.values().filter(|n| of(project, &n.labels));
