@@ -73,11 +73,7 @@ fn ctrl_c_stops_gracefully_with_exit_code_130() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().expect("a log line").expect("readable");
     assert!(first.ends_with("| ready"), "{first}");
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    interrupt(&child);
     let status = child.wait().expect("rcompose ends");
     assert_eq!(status.code(), Some(130));
     let web = &p.containers()[&format!("{}-web-1", p.name)];
@@ -192,11 +188,7 @@ fn ctrl_c_while_up_still_creates_and_starts_stops_what_it_started() {
             .is_some_and(|c| state(c) == "running")
             .then_some(())
     });
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    interrupt(&child);
     let status = child.wait().expect("rcompose ends");
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
@@ -215,4 +207,13 @@ fn ctrl_c_while_up_still_creates_and_starts_stops_what_it_started() {
     p.ok(&["up", "-d", "s0", "s1"]);
     let after = p.containers();
     assert_eq!(state(&after[&format!("{}-s0-1", p.name)]), "running");
+}
+
+/// Ctrl-C, as a terminal sends it.
+fn interrupt(child: &std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
 }

@@ -13,8 +13,8 @@ use super::super::{
     NetworkInfo, PullProgress, Resources, Result, Status, VolumeCreateRequest, VolumeInfo, Watcher,
 };
 use super::{
-    Docker, container_info, filters, log_chunk, map_err, network_info, project_filter, rfc3339,
-    sorted, split_reference,
+    Docker, filters, log_chunk, map_err, network_info, project_filter, rfc3339, sorted,
+    split_reference,
 };
 
 impl Inventory for Docker {
@@ -35,31 +35,12 @@ impl Inventory for Docker {
             Some(p) => project_filter(p),
             None => filters(&[("label", crate::names::labels::PROJECT.to_string())]),
         };
-        let opts = q::ListContainersOptions {
-            all,
-            filters: Some(filters),
-            ..Default::default()
-        };
-        let list = self
-            .client
-            .list_containers(Some(opts))
-            .await
-            .map_err(map_err)?;
-        Ok(list.into_iter().map(container_info).collect())
+        self.containers_where(filters, all).await
     }
 
     async fn containers_using_volume(&self, volume: &str) -> Result<Vec<ContainerInfo>> {
-        let opts = q::ListContainersOptions {
-            all: true,
-            filters: Some(filters(&[("volume", volume.to_string())])),
-            ..Default::default()
-        };
-        let list = self
-            .client
-            .list_containers(Some(opts))
-            .await
-            .map_err(map_err)?;
-        Ok(list.into_iter().map(container_info).collect())
+        let filters = filters(&[("volume", volume.to_string())]);
+        self.containers_where(filters, true).await
     }
 
     async fn list_networks(&self, project: &str) -> Result<Vec<NetworkInfo>> {

@@ -126,6 +126,25 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 impl Docker {
+    /// The containers that pass `filters` (stopped ones too when `all`).
+    async fn containers_where(
+        &self,
+        filters: HashMap<String, Vec<String>>,
+        all: bool,
+    ) -> Result<Vec<super::ContainerInfo>> {
+        let opts = bollard::query_parameters::ListContainersOptions {
+            all,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let list = self
+            .client
+            .list_containers(Some(opts))
+            .await
+            .map_err(map_err)?;
+        Ok(list.into_iter().map(container_info).collect())
+    }
+
     /// The networks that pass `filters` (a project's or a stack's label).
     async fn networks_where(
         &self,
