@@ -243,7 +243,38 @@ impl Resources for Docker {
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
-        self.client.remove_network(name).await.map_err(map_err)
+        match self.client.remove_network(name).await.map_err(map_err) {
+            // an engine that crashed can keep endpoints of containers that are gone since: those
+            // (and only those) are disconnected by force, and the network removed again
+            Err(e) if e.message.contains("has active endpoints") => {
+                let network = self
+                    .client
+                    .inspect_network(name, None::<q::InspectNetworkOptions>)
+                    .await
+                    .map_err(map_err)?;
+                for (id, endpoint) in network.containers.unwrap_or_default() {
+                    let gone = matches!(
+                        self.client
+                            .inspect_container(&id, None::<q::InspectContainerOptions>)
+                            .await,
+                        Err(BError::DockerResponseServerError {
+                            status_code: 404,
+                            ..
+                        })
+                    );
+                    if !gone {
+                        continue;
+                    }
+                    let stale = bollard::models::NetworkDisconnectRequest {
+                        container: endpoint.name.unwrap_or(id),
+                        force: Some(true),
+                    };
+                    let _ = self.client.disconnect_network(name, stale).await;
+                }
+                self.client.remove_network(name).await.map_err(map_err)
+            }
+            r => r,
+        }
     }
 
     async fn create_volume(&self, spec: VolumeCreateRequest) -> Result<()> {
