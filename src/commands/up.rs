@@ -248,11 +248,14 @@ async fn attach(
         });
     };
     let mut following: HashSet<String> = HashSet::new();
+    // every container followed since the start: an exit of any of them can end an abort
+    let mut followed: BTreeSet<String> = BTreeSet::new();
     for (name, _) in &watched {
         let running = containers.iter().any(|c| &c.name == name && c.is_running());
         if running || started.contains(name) {
             follow(name.clone(), since, tx.clone());
             following.insert(name.clone());
+            followed.insert(name.clone());
         }
     }
     let mut events = engine.events(&project.name);
@@ -284,6 +287,11 @@ async fn attach(
                 };
                 if abort && stop {
                     eprintln!("Aborting on container exit...");
+                    // the notes race each other: the code is the first exit's, by the engine's clock
+                    let code = match &args.exit_code_from {
+                        Some(_) => code,
+                        None => first_exit(engine, &followed, &name, code, args.abort_on_container_failure).await,
+                    };
                     result = Some(code as i32);
                     compose.stop_all(project, &scope, args.timeout, false).await?;
                     break;
@@ -291,6 +299,7 @@ async fn attach(
             }
             Some(Ok(e)) = events.next() => {
                 if e.action == Action::Start && watched.iter().any(|(n, _)| *n == e.name) && following.insert(e.name.clone()) {
+                    followed.insert(e.name.clone());
                     follow(e.name.clone(), crate::clock::now_secs(), tx.clone());
                 }
             }
@@ -308,4 +317,38 @@ async fn attach(
         Some(code) if args.exit_code_from.is_some() || code != 0 => Err(Error::Exit(code)),
         _ => Ok(()),
     }
+}
+
+/// The exit code of the container that stopped first among `followed`, by the engine's
+/// `FinishedAt` (with `failures` only a non-zero exit counts): the followers' notes arrive in
+/// the order their calls return, which need not be the order the containers stopped in
+/// (`noted` stopped with `code`, and is the answer when nothing stopped before it).
+async fn first_exit(
+    engine: &impl Watcher,
+    followed: &BTreeSet<String>,
+    noted: &str,
+    code: i64,
+    failures: bool,
+) -> i64 {
+    let mut first: Option<(i128, i64)> = None;
+    for name in followed {
+        let Ok(st) = engine.inspect_container(name).await else {
+            continue;
+        };
+        if !st.status.is_stopped() || (failures && st.exit_code == 0) {
+            continue;
+        }
+        let Some(at) = crate::clock::rfc3339_nanos(&st.finished_at) else {
+            continue;
+        };
+        // a stop from before this start (a container started again since) is not an exit
+        if crate::clock::rfc3339_nanos(&st.started_at).is_some_and(|s| s > at) {
+            continue;
+        }
+        let code = if name == noted { code } else { st.exit_code };
+        if first.is_none_or(|(t, _)| at < t) {
+            first = Some((at, code));
+        }
+    }
+    first.map_or(code, |(_, c)| c)
 }

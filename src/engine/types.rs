@@ -177,6 +177,8 @@ pub struct ContainerState {
     pub exit_code: i64,
     /// When it started, RFC 3339 (empty if never).
     pub started_at: String,
+    /// When it last stopped, RFC 3339 (empty or year 1 if never).
+    pub finished_at: String,
     pub labels: BTreeMap<String, String>,
     /// Whether it was created with a TTY.
     pub tty: bool,

@@ -6,7 +6,8 @@
 use super::interop::{compose_ref, reference};
 use super::*;
 
-/// `ok` exits 0 at once, `fail` exits 3 after a second, `long` runs until stopped.
+/// `ok` exits 0 at once, `fail` exits 3 once `ok` has (so which one stops first does not hang
+/// on timing: both may be gone before either tool looks), `long` runs until stopped.
 const EXITS: &str = "
 services:
   ok:
@@ -14,7 +15,9 @@ services:
     command: [sh, -c, 'exit 0']
   fail:
     image: IMAGE
-    command: [sh, -c, 'sleep 1; echo failing; exit 3']
+    command: [sh, -c, 'echo failing; exit 3']
+    depends_on:
+      ok: {condition: service_completed_successfully}
   long:
     image: IMAGE
     command: [sleep, '300']

@@ -424,6 +424,7 @@ impl Watcher for Docker {
             health_failures: health.failing_streak.unwrap_or(0),
             health_last,
             started_at: state.started_at.clone().unwrap_or_default(),
+            finished_at: state.finished_at.clone().unwrap_or_default(),
             id: c.id.unwrap_or_default(),
             name: c
                 .name
