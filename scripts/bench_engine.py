@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark the engine commands: rcompose against the reference and the engine floor, one run.
 
-usage: scripts/bench_engine.py [--runs N] [--rcompose BIN] [--ref BIN] [--image IMG]
+usage: scripts/bench_engine.py [--runs N] [--scenarios LIST] [--rcompose BIN] [--ref BIN] [--image IMG]
 
 Scenarios (projects from ../shared/tools/gen_compose.py, image rcompose-test/busybox):
   flat-10, flat-100   `up -d` of N independent services from nothing, then `ps`, a second
                       `up -d` that changes nothing, and `down`
   chain-5             `up -d` of 5 services, each waiting for `service_healthy` of the previous
                       (healthcheck every 100 ms)
+--scenarios picks others by the same names, any N: `--scenarios flat-300` is the load figure.
 The engine floor is the same work issued straight to the engine API from this script: the
 network, every container created at once, then started at once (the chain: level by level, each
 start as soon as the previous container reports healthy). Wall times are medians over the runs;
@@ -107,9 +108,16 @@ def main():
     ap.add_argument("--ref", default="/usr/local/bin/compose-ref")
     ap.add_argument("--image", default="rcompose-test/busybox")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--scenarios", default="flat-10,flat-100,chain-5",
+                    help="comma-separated flat-N / chain-N")
     a = ap.parse_args()
     tools = {"rcompose": a.rcompose, "reference": a.ref}
-    scenarios = [("flat-10", 10, "flat"), ("flat-100", 100, "flat"), ("chain-5", 5, "healthy-chain")]
+    scenarios = []
+    for label in a.scenarios.split(","):
+        kind, _, n = label.partition("-")
+        if kind not in ("flat", "chain") or not n.isdigit():
+            sys.exit(f"--scenarios: {label!r} is not flat-N or chain-N")
+        scenarios.append((label, int(n), "flat" if kind == "flat" else "healthy-chain"))
     results = {}  # (scenario, command, tool) -> ([walls], [rss])
     with tempfile.TemporaryDirectory() as tmp:
         for label, n, shape in scenarios:

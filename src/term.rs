@@ -201,6 +201,43 @@ impl Interrupts {
     }
 }
 
+/// The signals `run` passes on to its container while attached, as `docker run` does: the
+/// container decides what they mean (its exit code is then `run`'s).
+pub struct Forwarded {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+    usr1: tokio::signal::unix::Signal,
+    usr2: tokio::signal::unix::Signal,
+}
+
+impl Forwarded {
+    pub fn new() -> std::io::Result<Forwarded> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Forwarded {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
+            usr1: signal(SignalKind::user_defined1())?,
+            usr2: signal(SignalKind::user_defined2())?,
+        })
+    }
+
+    /// The next signal, by the name the engine's kill takes.
+    pub async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.hup.recv() => "SIGHUP",
+            _ = self.quit.recv() => "SIGQUIT",
+            _ = self.usr1.recv() => "SIGUSR1",
+            _ = self.usr2.recv() => "SIGUSR2",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::detach_keys;

@@ -16,6 +16,7 @@ pub async fn run(ctx: &Context, args: &CreateArgs) -> Result<(), Error> {
     };
     let images = context::images(args.pull, args.quiet_pull, args.build, args.no_build);
     let project = ctx.load(&opts.services)?;
-    ctx.compose().await?.up(&project, &opts, &images).await?;
+    let compose = ctx.compose().await?;
+    super::interruptible(&compose, compose.up(&project, &opts, &images)).await?;
     Ok(())
 }

@@ -19,7 +19,8 @@ pub async fn run(ctx: &Context, args: &DownArgs) -> Result<(), Error> {
         }),
         timeout: args.timeout,
     };
-    if compose.down(&target, &args.services, &opts).await? == Done::Nothing {
+    let down = compose.down(&target, &args.services, &opts);
+    if super::interruptible(&compose, down).await? == Done::Nothing {
         eprintln!("nothing to remove for project {}", target.name());
     }
     Ok(())

@@ -9,7 +9,8 @@ use crate::plan::Lifecycle;
 pub async fn run(ctx: &Context, services: &[String], action: Lifecycle) -> Result<(), Error> {
     let target = ctx.target(services)?;
     let compose = ctx.compose().await?;
-    if compose.lifecycle(&target, services, &action).await? == Done::Nothing {
+    let work = compose.lifecycle(&target, services, &action);
+    if super::interruptible(&compose, work).await? == Done::Nothing {
         eprintln!(
             "no container {} in project {}",
             action.purpose(),

@@ -120,6 +120,30 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<(), Error> {
     }
 }
 
+/// Runs a command's steps on the engine so that the first Ctrl-C or SIGTERM lets no further step
+/// start (the calls under way finish; waits, builds and pulls end) and the command exits 130; a
+/// second exits at once. The next command converges from whatever was left.
+pub(crate) async fn interruptible<T, E: crate::engine::Engine>(
+    compose: &crate::compose::Compose<E>,
+    work: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let mut interrupts =
+        crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
+    tokio::pin!(work);
+    tokio::select! {
+        r = &mut work => return r,
+        _ = interrupts.recv() => {}
+    }
+    eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+    compose.interrupt();
+    tokio::select! {
+        _ = &mut work => {}
+        _ = interrupts.recv() => {}
+    }
+    compose.resume();
+    Err(Error::Exit(130))
+}
+
 /// Runs an engine command on a single-threaded runtime (engine calls are I/O: they overlap).
 fn block_on(f: impl std::future::Future<Output = Result<(), Error>>) -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -1,7 +1,7 @@
 //! `rcompose run`: a one-off container of a service (`<project>-<service>-run-<id>`, labelled
 //! `oneoff=True`) with the command line's changes; dependencies are brought up first (unless
 //! `--no-deps`), then it runs attached (a TTY when stdin is a terminal) or detached, and its
-//! exit code is ours. `--rm` removes it afterwards.
+//! exit code is ours, the signals we get are passed on to it. `--rm` removes it afterwards.
 
 use std::io::Read;
 
@@ -115,19 +115,24 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
     };
     let mut images = context::images(args.pull, args.quiet_pull, args.build, false);
     images.quiet_build = args.quiet_build;
-    compose
-        .create_oneoff(
-            &project,
-            &oneoff,
-            args.no_deps,
-            args.remove_orphans,
-            &images,
-        )
-        .await?;
+    let creating = compose.create_oneoff(
+        &project,
+        &oneoff,
+        args.no_deps,
+        args.remove_orphans,
+        &images,
+    );
+    let engine = compose.engine();
+    if let Err(e) = super::interruptible(&compose, creating).await {
+        if matches!(e, Error::Exit(130)) && args.rm {
+            // interrupted once it was made: it never ran, and goes as `--rm` says
+            let _ = engine.remove_container(&name, true, true).await;
+        }
+        return Err(e);
+    }
     if ctx.global.dry_run {
         return Ok(());
     }
-    let engine = compose.engine();
     let fail = |doing: &str, e: crate::engine::EngineError| {
         let doing = format!("service `{}`: {doing} {name}", args.service);
         Error::engine(doing, e)
@@ -148,7 +153,9 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
         .attach(&name, oneoff.svc.stdin_open, false, "")
         .await
         .map_err(|e| fail("attach to", e))?;
-    let result = async {
+    let mut signals =
+        crate::term::Forwarded::new().map_err(|e| Error::io("cannot handle signals", e))?;
+    let running = async {
         engine
             .start_container(&name)
             .await
@@ -171,8 +178,18 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
             .wait_container(&name)
             .await
             .map_err(|e| fail("wait for", e))
-    }
-    .await;
+    };
+    // while it runs, the signals rcompose gets are the container's (Ctrl-C from a terminal in
+    // raw mode reaches it as a keystroke)
+    tokio::pin!(running);
+    let result = loop {
+        tokio::select! {
+            r = &mut running => break r,
+            signal = signals.recv() => {
+                let _ = engine.kill_container(&name, signal).await;
+            }
+        }
+    };
     if args.rm {
         let _ = engine.remove_container(&name, true, true).await;
     }

@@ -16,6 +16,6 @@ pub async fn run(ctx: &Context, args: &ScaleArgs) -> Result<(), Error> {
     };
     let project = ctx.load(&opts.services)?;
     let compose = ctx.compose().await?;
-    compose.up(&project, &opts, &Images::default()).await?;
+    super::interruptible(&compose, compose.up(&project, &opts, &Images::default())).await?;
     Ok(())
 }

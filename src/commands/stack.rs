@@ -92,7 +92,10 @@ async fn deploy(ctx: &Context, args: &StackDeployArgs) -> Result<(), Error> {
         (Error::Load(errors), Some(locator)) => Error::Load(locator.locate(errors)),
         (e, _) => e,
     };
-    let deploying = async { compose.stack_deploy(&project, &d).await.map_err(located) };
+    // interrupted, no further step is sent; the swarm goes on with what was
+    let deploying = super::interruptible(&compose, async {
+        compose.stack_deploy(&project, &d).await.map_err(located)
+    });
     match (d.wait, args.wait_timeout) {
         (true, Some(limit)) => match tokio::time::timeout(limit, deploying).await {
             Ok(r) => r.map(|_| ()),

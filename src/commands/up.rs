@@ -119,9 +119,9 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
     // detached, Ctrl-C ends the watch; attached, the logs own it (they stop the services)
     let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
         if args.detach || args.wait {
-            Box::pin(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            let mut ending =
+                crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
+            Box::pin(async move { ending.recv().await })
         } else {
             Box::pin(std::future::pending())
         };

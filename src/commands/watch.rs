@@ -1,5 +1,5 @@
 //! `rcompose watch`: brings the services up (unless `--no-up`), then syncs, restarts and
-//! rebuilds them as their files change, until Ctrl-C (the containers keep running).
+//! rebuilds them as their files change, until Ctrl-C or SIGTERM (the containers keep running).
 
 use std::sync::Arc;
 
@@ -21,14 +21,15 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> Result<(), Error> {
             quiet_build: args.quiet,
             ..Default::default()
         };
-        compose.up(&project, &opts, &images).await?;
+        super::interruptible(&compose, compose.up(&project, &opts, &images)).await?;
     }
     if ctx.global.dry_run {
         return Ok(());
     }
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let mut interrupts =
+        crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
+    // Ctrl-C or SIGTERM ends the watch (the containers keep running)
+    let stop = async move { interrupts.recv().await };
     let options = crate::watch::Options {
         quiet_period: args.settings.quiet_period,
         quiet: args.quiet,

@@ -84,18 +84,29 @@ impl<E: Engine> Compose<E> {
         let mut attempt = 0;
         loop {
             let seen = fresh.as_ref().unwrap_or(observed);
-            let healing = !seen.duplicate_networks.is_empty();
-            let result = if healing {
+            let result = if plan::needs_healing(seen) {
                 let names: BTreeSet<&str> = seen
                     .duplicate_networks
                     .iter()
                     .map(|n| n.name.as_str())
                     .collect();
-                let names: Vec<&str> = names.into_iter().collect();
-                progress.message(&format!(
-                    "warning: network {} exists more than once (runs that raced each made one): keeping the oldest, removing the others and re-creating the containers on them",
-                    names.join(", ")
-                ));
+                if !names.is_empty() {
+                    let names: Vec<&str> = names.into_iter().collect();
+                    progress.message(&format!(
+                        "warning: network {} exists more than once (runs that raced each made one): keeping the oldest, removing the others and re-creating the containers on them",
+                        names.join(", ")
+                    ));
+                }
+                for left in plan::leftovers(seen) {
+                    let what = match left.original_exists {
+                        true => format!("removing it ({} is still there)", left.name),
+                        false => format!("it takes the name {}", left.name),
+                    };
+                    progress.message(&format!(
+                        "warning: container {} was left by an interrupted recreate: {what}",
+                        left.container.name
+                    ));
+                }
                 self.run_plan(&project.name, &plan::heal(seen, opts.timeout), progress)
                     .await
                     .map(|_| None)

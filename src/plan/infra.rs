@@ -1,21 +1,77 @@
 //! The networks and volumes a plan needs first: those the services in scope use and the engine
 //! lacks are created, external ones must exist, and one made elsewhere under the same name is
-//! used with a warning. Duplicate project networks (runs that raced each made one) are healed
-//! before anything else is planned.
+//! used with a warning. Duplicate project networks (runs that raced each made one) and the
+//! replacements of interrupted recreates are healed before anything else is planned.
 
 use std::collections::BTreeSet;
 
+use crate::engine::ContainerInfo;
 use crate::model::{Project, VolumeKind};
 use crate::names::labels;
 use crate::observe::Observed;
 
 use super::{Group, Op, Plan, PlanError, Reason, error, hash, spec};
 
-/// The plan that heals duplicate project networks: the oldest of a name is kept (every run
-/// that heals picks the same one); the containers on the others are removed (the `up` planned
-/// next creates them again, on the kept one), then the others themselves.
+/// A replacement container that an interrupted recreate left under its temporary name
+/// (`<old id>_<name>`, with the `replace` label): it never started (a replacement starts once
+/// renamed).
+pub struct Leftover<'a> {
+    pub container: &'a ContainerInfo,
+    /// The name it was made to take.
+    pub name: String,
+    /// The container it replaces is still there (so it goes; else it takes the name).
+    pub original_exists: bool,
+}
+
+/// The replacements that interrupted recreates left (rcompose or Compose killed between the
+/// replacement's create and its rename).
+pub fn leftovers(observed: &Observed) -> Vec<Leftover<'_>> {
+    observed
+        .containers
+        .iter()
+        .filter(|c| !c.label(labels::REPLACE).is_empty() && !c.is_oneoff())
+        .filter_map(|c| {
+            let (id, name) = c.name.split_once('_')?;
+            let temporary = id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit());
+            temporary.then(|| Leftover {
+                container: c,
+                name: name.to_string(),
+                original_exists: observed.containers.iter().any(|o| o.name == name),
+            })
+        })
+        .collect()
+}
+
+/// Whether [`heal`] has anything to do.
+pub fn needs_healing(observed: &Observed) -> bool {
+    !observed.duplicate_networks.is_empty() || !leftovers(observed).is_empty()
+}
+
+/// The plan that heals what other runs left. Duplicate project networks: the oldest of a name
+/// is kept (every run that heals picks the same one); the containers on the others are removed
+/// (the `up` planned next creates them again, on the kept one), then the others themselves.
+/// A replacement an interrupted recreate left takes its name when the container it replaced is
+/// gone (it has the new configuration and the old one's anonymous volumes), and is removed when
+/// that container is still there (the `up` planned next decides about that one).
 pub fn heal(observed: &Observed, timeout: Option<i64>) -> Plan {
     let mut plan = Plan::default();
+    for left in leftovers(observed) {
+        let c = left.container;
+        if left.original_exists {
+            let rm = Op::RemoveContainer {
+                name: c.name.clone(),
+                force: true,
+                volumes: false,
+            };
+            plan.for_service(c.service(), rm, vec![], Reason::Interrupted);
+        } else {
+            let rename = Op::RenameContainer {
+                from: c.name.clone(),
+                to: left.name.clone(),
+            };
+            plan.for_service(c.service(), rename, vec![], Reason::Interrupted);
+        }
+    }
     for dup in &observed.duplicate_networks {
         let removed: Vec<usize> = observed
             .containers

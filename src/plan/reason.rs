@@ -16,6 +16,8 @@ pub enum Divergence {
     ImageChanged,
     /// It runs without one of the service's networks.
     NetworkMissing,
+    /// It is `dead` or being removed (an engine crash, a removal under way): it cannot start.
+    Broken,
 }
 
 /// Why a step exists.
@@ -66,6 +68,8 @@ pub enum Reason {
     /// A second network of the project's network name (runs that raced made it), or a
     /// container on it.
     Duplicate,
+    /// A replacement that an interrupted recreate left under its temporary name.
+    Interrupted,
 }
 
 impl Reason {
@@ -82,6 +86,7 @@ impl fmt::Display for Divergence {
             Divergence::ConfigChanged => "config changed",
             Divergence::ImageChanged => "image changed",
             Divergence::NetworkMissing => "network missing",
+            Divergence::Broken => "dead or being removed",
         })
     }
 }
@@ -113,6 +118,7 @@ impl fmt::Display for Reason {
             Reason::Anonymous => f.write_str("anonymous"),
             Reason::OldVersion => f.write_str("an old version"),
             Reason::Duplicate => f.write_str("a duplicate network"),
+            Reason::Interrupted => f.write_str("left by an interrupted recreate"),
         }
     }
 }

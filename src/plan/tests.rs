@@ -290,6 +290,64 @@ fn duplicate_networks_are_healed_and_all_taken_by_down() {
     assert_eq!(removed, ["id-default", "id-dup"]);
 }
 
+/// `c` as the replacement an interrupted recreate left: its temporary name and the `replace`
+/// label.
+fn leftover_of(c: &ContainerInfo, service: &str) -> ContainerInfo {
+    let mut r = c.clone();
+    r.id = "f".repeat(64);
+    r.name = crate::names::replacement_name(&c.id, &c.name);
+    r.state = "created".into();
+    r.labels
+        .insert(labels::REPLACE.to_string(), format!("{service}-1"));
+    r
+}
+
+#[test]
+fn replacements_of_interrupted_recreates_take_the_name_or_go() {
+    let p = project(APP);
+    let mut o = with_default_network(observed(), "p");
+    for s in ["web", "api", "db"] {
+        o.containers.push(container(&p, s, 1, "running"));
+    }
+    // web's recreate was killed before the old one went; db's after (the old one is gone)
+    let web = leftover_of(&o.containers[0], "web");
+    let db = leftover_of(&o.containers[2], "db");
+    o.containers.remove(2);
+    o.containers.push(web);
+    o.containers.push(db);
+    assert!(needs_healing(&o));
+    let heal = crate::plan::heal(&o, Some(3));
+    assert_eq!(
+        heal.to_string(),
+        "  1. remove container 000000000001_p-web-1  # left by an interrupted recreate
+  2. rename container 000000000001_p-db-1 to p-db-1  # left by an interrupted recreate
+"
+    );
+    // a container of another name with an underscore is not taken for one
+    let mut o = with_default_network(observed(), "p");
+    let mut c = container(&p, "web", 1, "running");
+    c.name = "my_web".into();
+    o.containers.push(c);
+    assert!(!needs_healing(&o));
+}
+
+#[test]
+fn dead_containers_and_those_being_removed_are_replaced() {
+    let p = project("services:\n  a:\n    image: a\n  b:\n    image: b\n");
+    let mut o = with_default_network(observed(), "p");
+    o.containers.push(container(&p, "a", 1, "dead"));
+    o.containers.push(container(&p, "b", 1, "removing"));
+    let plan = up(&p, &o, &UpOptions::default()).unwrap();
+    let text = plan.to_string();
+    for c in ["p-a-1", "p-b-1"] {
+        assert!(
+            text.contains(&format!("remove container {c}"))
+                && text.contains("dead or being removed"),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn extra_networks_are_connected_before_start() {
     let p = project(

@@ -227,6 +227,8 @@ impl Planner<'_> {
             };
             let divergence = if opts.recreate == Recreate::Never {
                 None
+            } else if matches!(c.state, Status::Dead | Status::Removing) {
+                Some(Divergence::Broken)
             } else if force {
                 Some(Divergence::Forced)
             } else if c.label(labels::CONFIG_HASH) != config_hash {

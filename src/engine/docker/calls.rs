@@ -1,6 +1,8 @@
 //! The engine roles on a real engine: listings, images, resources and watching, each method one
 //! API call through bollard with its errors mapped.
 
+use std::time::Duration;
+
 use bollard::errors::Error as BError;
 use bollard::models::NetworkConnectRequest;
 use bollard::query_parameters as q;
@@ -243,37 +245,55 @@ impl Resources for Docker {
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
-        match self.client.remove_network(name).await.map_err(map_err) {
-            // an engine that crashed can keep endpoints of containers that are gone since: those
-            // (and only those) are disconnected by force, and the network removed again
-            Err(e) if e.message.contains("has active endpoints") => {
-                let network = self
-                    .client
-                    .inspect_network(name, None::<q::InspectNetworkOptions>)
-                    .await
-                    .map_err(map_err)?;
-                for (id, endpoint) in network.containers.unwrap_or_default() {
-                    let gone = matches!(
-                        self.client
-                            .inspect_container(&id, None::<q::InspectContainerOptions>)
-                            .await,
-                        Err(BError::DockerResponseServerError {
-                            status_code: 404,
-                            ..
-                        })
-                    );
-                    if !gone {
-                        continue;
-                    }
-                    let stale = bollard::models::NetworkDisconnectRequest {
-                        container: endpoint.name.unwrap_or(id),
-                        force: Some(true),
-                    };
-                    let _ = self.client.disconnect_network(name, stale).await;
+        // the engine releases a removed container's endpoint after the removal returns (under
+        // load, seconds after), and one that crashed can keep endpoints of containers gone
+        // since: those are disconnected by force; endpoints of containers still there are
+        // waited for (bounded), and then named
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let e = match self.client.remove_network(name).await.map_err(map_err) {
+                Err(e) if e.message.contains("has active endpoints") => e,
+                r => return r,
+            };
+            let network = self
+                .client
+                .inspect_network(name, None::<q::InspectNetworkOptions>)
+                .await
+                .map_err(map_err)?;
+            let mut users = Vec::new();
+            for (id, endpoint) in network.containers.unwrap_or_default() {
+                let gone = matches!(
+                    self.client
+                        .inspect_container(&id, None::<q::InspectContainerOptions>)
+                        .await,
+                    Err(BError::DockerResponseServerError {
+                        status_code: 404,
+                        ..
+                    })
+                );
+                let container = endpoint.name.unwrap_or(id);
+                if !gone {
+                    users.push(container);
+                    continue;
                 }
-                self.client.remove_network(name).await.map_err(map_err)
+                let stale = bollard::models::NetworkDisconnectRequest {
+                    container,
+                    force: Some(true),
+                };
+                let _ = self.client.disconnect_network(name, stale).await;
             }
-            r => r,
+            if tokio::time::Instant::now() >= deadline {
+                return Err(match users.is_empty() {
+                    true => e,
+                    false => EngineError::new(
+                        e.kind,
+                        format!("{} (containers on it: {})", e.message, users.join(", ")),
+                    ),
+                });
+            }
+            if !users.is_empty() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
     }
 
