@@ -84,19 +84,31 @@ def floor_cleanup(project):
             try:
                 api("DELETE", f"/networks/{n['Id']}")
                 break
-            except RuntimeError:
+            except RuntimeError as e:
                 if attempt == 49:
-                    raise
+                    if "has active endpoints" not in str(e):
+                        raise
+                    LOST.append(f"floor: {n['Name']}")
+                    break
                 time.sleep(0.1)
 
 
+# Networks the engine would not remove although nothing was on them: engine 20.10 loses count
+# of a bridge's endpoints now and then when hundreds of containers leave it at once (seen with
+# both tools and with this script's own floor). Such a run's `down` is reported, not timed.
+LOST = []
+
+
 def timed(argv, cwd):
-    """(seconds, peak KiB) of one command; it must succeed."""
+    """(seconds, peak KiB) of one command; it must succeed (but for a lost endpoint count)."""
     with tempfile.NamedTemporaryFile("r") as rss:
         t = time.perf_counter()
         p = subprocess.run([TIME, "-f", "%M", "-o", rss.name] + argv, cwd=cwd,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wall = time.perf_counter() - t
+        if p.returncode != 0 and b"has active endpoints" in p.stderr:
+            LOST.append(f"{argv[0]}: {cwd}")
+            return None
         if p.returncode != 0:
             sys.exit(f"{' '.join(argv)} failed in {cwd}: {p.stderr.decode()[-2000:]}")
         return wall, int(rss.read().split()[-1])
@@ -123,7 +135,8 @@ def main():
         for label, n, shape in scenarios:
             for r in range(a.runs):
                 for tool, binary in tools.items():
-                    proj = f"bench{label.replace('-', '')}{tool[0]}{os.getpid()}"
+                    # a name per run: a network the engine would not remove stays out of the next
+                    proj = f"bench{label.replace('-', '')}{tool[0]}{os.getpid()}r{r}"
                     d = Path(tmp) / proj
                     d.mkdir(exist_ok=True)
                     with open(d / "compose.yaml", "w") as f:
@@ -134,11 +147,14 @@ def main():
                         steps += [("ps", ["ps"]), ("up again", ["up", "-d"])]
                     steps += [("down", ["down", "-t", "0"])]
                     for name, args in steps:
-                        w, m = timed([binary, "-p", proj, "--progress", "quiet"] + args, d)
+                        timing = timed([binary, "-p", proj, "--progress", "quiet"] + args, d)
+                        if timing is None:
+                            continue
+                        w, m = timing
                         walls, rss = results.setdefault((label, name, tool), ([], []))
                         walls.append(w)
                         rss.append(m)
-                proj = f"benchfloor{os.getpid()}"
+                proj = f"benchfloor{os.getpid()}r{r}"
                 try:
                     w = floor(proj, n, a.image, shape != "flat")
                 finally:
@@ -162,3 +178,5 @@ def main():
 
 if __name__ == "__main__":
     main()
+    for lost in LOST:
+        print(f"note: the engine lost count of a network's endpoints ({lost}); that down is not timed")

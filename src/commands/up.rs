@@ -162,7 +162,8 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
 
 /// What the log followers report.
 enum Note {
-    Exited { name: String, code: i64 },
+    /// It stopped with its code, or was removed (no code).
+    Exited { name: String, code: Option<i64> },
 }
 
 /// Streams the attached containers' output until they all stop, or an abort flag or Ctrl-C.
@@ -243,7 +244,12 @@ async fn attach(
                 }
                 sink.flush();
             }
-            let code = engine.wait_container(&name).await.unwrap_or(-1);
+            // a container removed under us (`docker rm -f`) is said so, not given a code
+            let code = match engine.wait_container(&name).await {
+                Ok(code) => Some(code),
+                Err(e) if e.is_not_found() => None,
+                Err(_) => Some(-1),
+            };
             let _ = tx.send(Note::Exited { name, code });
         });
     };
@@ -279,6 +285,10 @@ async fn attach(
                 let Note::Exited { name, code } = note;
                 following.remove(&name);
                 let i = index.get(&name).copied().unwrap_or(0);
+                let Some(code) = code else {
+                    printer.note(&prefix_of(&name), i, "was removed");
+                    continue;
+                };
                 printer.note(&prefix_of(&name), i, &format!("exited with code {code}"));
                 let service = watched.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone()).unwrap_or_default();
                 let stop = match &args.exit_code_from {

@@ -263,7 +263,7 @@ fn include_one(
             )
         })?;
         let name: Arc<str> = Arc::from(f.display().to_string());
-        for d in yaml::parse(&text, &name)? {
+        for d in yaml::parse_within(&text, &name, ctx.opts.alias_budget)? {
             dict = load_document(&mut sub, dict, d, f, &project_dir, included)?;
         }
         included.pop();
@@ -365,7 +365,7 @@ fn resolve_service(
                 )
             })?;
             let fname: Arc<str> = Arc::from(fpath.display().to_string());
-            let mut other = yaml::parse(&text, &fname)?
+            let mut other = yaml::parse_within(&text, &fname, ctx.opts.alias_budget)?
                 .into_iter()
                 .next()
                 .unwrap_or(Node::null(ext.span.clone()));

@@ -58,6 +58,8 @@ pub struct Options {
     pub watch: bool,
     /// Keep the merged document, to locate the key paths of later errors ([`Locator`]).
     pub locate: bool,
+    /// How many nodes YAML aliases may add to a file ([`yaml::MAX_NODES`] unless lowered).
+    pub alias_budget: usize,
 }
 
 impl Options {
@@ -83,6 +85,7 @@ impl Options {
             stdin: None,
             watch: false,
             locate: false,
+            alias_budget: yaml::MAX_NODES,
         }
     }
 }
@@ -172,7 +175,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
         } else {
             p.display().to_string()
         });
-        for d in yaml::parse(text, &name)? {
+        for d in yaml::parse_within(text, &name, opts.alias_budget)? {
             docs.push((name.clone(), p.clone(), d));
         }
     }

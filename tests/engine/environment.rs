@@ -31,7 +31,9 @@ fn yaml(text: &str) -> Setup {
 
 #[tokio::test]
 async fn parallel_environments_get_their_own_names_and_down_leaves_nothing() {
-    let setups = (0..3).map(|_| {
+    // twenty at once, as a test suite's threads would make them, then taken down at once
+    const N: usize = 20;
+    let setups = (0..N).map(|_| {
         yaml(WEB)
             .name_prefix("rct-par")
             .wait_for("web", Wait::http(8080, "/index.html").status(200))
@@ -44,7 +46,7 @@ async fn parallel_environments_get_their_own_names_and_down_leaves_nothing() {
         .collect();
     let _sweep: Vec<Sweep> = envs.iter().map(|e| Sweep(e.name().to_string())).collect();
     let names: BTreeSet<&str> = envs.iter().map(|e| e.name()).collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), N, "{names:?}");
     let mut ports = BTreeSet::new();
     for env in &envs {
         assert!(env.name().starts_with("rct-par-"), "{}", env.name());
@@ -57,10 +59,11 @@ async fn parallel_environments_get_their_own_names_and_down_leaves_nothing() {
         assert_eq!(objects, want, "each environment has its own objects");
         ports.insert(env.service("web").host_port(8080).await.unwrap());
     }
-    assert_eq!(ports.len(), 3, "each has its own host port: {ports:?}");
+    assert_eq!(ports.len(), N, "each has its own host port: {ports:?}");
     let names: Vec<String> = envs.iter().map(|e| e.name().to_string()).collect();
-    for env in envs {
-        env.down().await.unwrap();
+    let downs = envs.into_iter().map(|env| env.down());
+    for done in futures_util::future::join_all(downs).await {
+        done.unwrap();
     }
     for name in names {
         assert_eq!(leftovers(&name), Vec::<String>::new(), "{name}");

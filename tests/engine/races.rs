@@ -185,3 +185,59 @@ fn down_v_refuses_a_volume_another_project_uses_and_removes_nothing() {
     a.ok(&["down", "-v", "-t", "0"]);
     assert!(leftovers(&a.name).is_empty(), "{:?}", leftovers(&a.name));
 }
+
+/// Removes a container by force through the API, as another client would.
+fn remove_by_force(name: &str) {
+    let opts = q::RemoveContainerOptions {
+        force: true,
+        ..Default::default()
+    };
+    block_on(docker().remove_container(name, Some(opts))).expect("removed");
+}
+
+#[test]
+fn containers_removed_under_a_running_up_or_watch_are_reported_and_the_next_up_recreates() {
+    let p = Project::new(
+        "underfoot",
+        "services:\n  a:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n  b:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n    develop:\n      watch:\n        - {path: ./src, action: sync, target: /src}\n",
+    );
+    p.write("src/one.txt", "1");
+    let (a, b) = (format!("{}-a-1", p.name), format!("{}-b-1", p.name));
+    // an attached `up`: the removal is said, and the rest stays attached
+    let mut up = Live::start_with_stderr(&p, &["up"]);
+    up.expect(60, "attached", |l| l.starts_with("Attaching to"));
+    remove_by_force(&a);
+    // killed by the removal (or gone before its wait): said either way
+    up.expect(30, "the removal said", |l| {
+        l.starts_with("a-1 ") && (l.ends_with("exited with code 137") || l.ends_with("was removed"))
+    });
+    assert!(
+        up.child.try_wait().unwrap().is_none(),
+        "up goes on: {:?}",
+        up.seen
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &up.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert_eq!(up.exit_code(60), Some(130), "{:?}", up.seen);
+    // a running watch: a change for a removed container is reported, the watch goes on
+    p.ok(&["up", "-d"]);
+    let mut watch = Live::start_with_stderr(&p, &["watch", "--no-up"]);
+    watch.expect(60, "watching", |l| l.starts_with("⦿ watching"));
+    remove_by_force(&b);
+    p.write("src/two.txt", "2");
+    watch.expect(30, "the report", |l| l.contains("b is not running"));
+    assert!(
+        watch.child.try_wait().unwrap().is_none(),
+        "watch goes on: {:?}",
+        watch.seen
+    );
+    drop(watch);
+    // the next `up` makes them again
+    p.ok(&["up", "-d"]);
+    let containers = p.containers();
+    for name in [&a, &b] {
+        assert_eq!(state(&containers[name]), "running", "{name}");
+    }
+}

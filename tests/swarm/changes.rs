@@ -1,9 +1,12 @@
 //! Redeploys: nothing changed updates nothing, a changed secret and config reach the tasks with
-//! the old versions removed, `--prune`, and `rm` followed at once by a deploy.
+//! the old versions removed, `--prune`, `rm` followed at once by a deploy, and a deploy
+//! interrupted by Ctrl-C (exit 130, then the next deploy converges).
 
 use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::lab::{Lab, Stack, desired, state};
+use crate::lab::{Lab, Stack, desired, state, until};
 
 const SECRETS: &str = r#"
 services:
@@ -115,4 +118,58 @@ pub fn rm_then_an_immediate_redeploy(lab: &Lab) {
         .filter(|t| state(t) == "running")
         .count();
     assert_eq!(running, 2);
+}
+
+pub fn an_interrupted_deploy_exits_130_and_the_next_converges(lab: &Lab) {
+    // `web` waits for `db` to be healthy (5 s): the signal comes while the deploy waits
+    let s = Stack::new(
+        lab,
+        "sigint",
+        r#"
+services:
+  db:
+    image: IMAGE
+    init: true
+    command: [sh, -c, "sleep 5; touch /tmp/ready; exec sleep 3600"]
+    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: 500ms, retries: 60}
+  web:
+    image: IMAGE
+    init: true
+    command: [sleep, "3600"]
+    depends_on:
+      db: {condition: service_healthy}
+"#,
+    );
+    let deploy = s
+        .command(&lab.host(1), &["stack", "deploy", "--wait"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rcompose runs");
+    until(Duration::from_secs(60), "db deployed", || {
+        s.services().contains_key("db").then_some(())
+    });
+    let sent = Command::new("kill")
+        .args(["-INT", &deploy.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let out = deploy.wait_with_output().expect("rcompose ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("Gracefully stopping"), "{err}");
+    assert!(
+        !s.services().contains_key("web"),
+        "no step started after the signal"
+    );
+    // the next deploy converges from there
+    s.ok(&["stack", "deploy", "--wait"]);
+    for key in ["db", "web"] {
+        let running = s
+            .tasks(key)
+            .into_iter()
+            .filter(|t| state(t) == "running")
+            .count();
+        assert_eq!(running, 1, "{key}");
+    }
 }

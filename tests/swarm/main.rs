@@ -50,6 +50,10 @@ const SIDE_BY_SIDE: &[Test] = &[
         changes::rm_then_an_immediate_redeploy,
     ),
     (
+        "an_interrupted_deploy_exits_130_and_the_next_converges",
+        changes::an_interrupted_deploy_exits_130_and_the_next_converges,
+    ),
+    (
         "docker_stack_sees_rcompose_stacks",
         interop::docker_stack_sees_rcompose_stacks,
     ),

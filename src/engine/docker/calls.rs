@@ -249,7 +249,8 @@ impl Resources for Docker {
         // load, seconds after), and one that crashed can keep endpoints of containers gone
         // since: those are disconnected by force; endpoints of containers still there are
         // waited for (bounded), and then named
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let began = tokio::time::Instant::now();
+        let deadline = began + Duration::from_secs(20);
         loop {
             let e = match self.client.remove_network(name).await.map_err(map_err) {
                 Err(e) if e.message.contains("has active endpoints") => e,
@@ -260,7 +261,7 @@ impl Resources for Docker {
                 .inspect_network(name, None::<q::InspectNetworkOptions>)
                 .await
                 .map_err(map_err)?;
-            let mut users = Vec::new();
+            let (mut users, mut freed) = (Vec::new(), 0);
             for (id, endpoint) in network.containers.unwrap_or_default() {
                 let gone = matches!(
                     self.client
@@ -280,7 +281,20 @@ impl Resources for Docker {
                     container,
                     force: Some(true),
                 };
-                let _ = self.client.disconnect_network(name, stale).await;
+                if self.client.disconnect_network(name, stale).await.is_ok() {
+                    freed += 1;
+                }
+            }
+            let lost_count = users.is_empty() && freed == 0;
+            if lost_count && began.elapsed() >= Duration::from_secs(2) {
+                // still no endpoint to wait for or free: the engine's own count is wrong
+                return Err(EngineError::new(
+                    e.kind,
+                    format!(
+                        "{} although no container is on it (the engine lost count of its endpoints, an engine fault seen under heavy load; restarting the engine clears it)",
+                        e.message
+                    ),
+                ));
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(match users.is_empty() {
@@ -291,7 +305,7 @@ impl Resources for Docker {
                     ),
                 });
             }
-            if !users.is_empty() {
+            if !users.is_empty() || lost_count {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }

@@ -206,10 +206,16 @@ use scalars::resolve_scalar;
 
 /// Parses every document of `text`. `file` is the name used in locations.
 pub fn parse(text: &str, file: &Arc<str>) -> Result<Vec<Node>, LoadError> {
+    parse_within(text, file, MAX_NODES)
+}
+
+/// [`parse`] with another alias-expansion budget (nodes aliases may add).
+pub fn parse_within(text: &str, file: &Arc<str>, budget: usize) -> Result<Vec<Node>, LoadError> {
     let mut b = Builder {
         file: file.clone(),
         anchors: HashMap::new(),
-        budget: MAX_NODES,
+        limit: budget,
+        budget,
         stack: Vec::new(),
         docs: Vec::new(),
     };
@@ -291,6 +297,8 @@ struct Builder {
     file: Arc<str>,
     /// Anchored nodes and their sizes in nodes.
     anchors: HashMap<usize, (Node, usize)>,
+    /// The budget it started with.
+    limit: usize,
     budget: usize,
     stack: Vec<Frame>,
     docs: Vec<Node>,
@@ -309,7 +317,7 @@ impl Builder {
         if n > self.budget {
             return Err(LoadError::new(
                 ErrorKind::Yaml,
-                format!("aliases expand to more than {MAX_NODES} nodes; refusing to expand this file (a YAML alias bomb?)"),
+                format!("aliases expand to more than {} nodes; refusing to expand this file (a YAML alias bomb?)", self.limit),
             )
             .at(span)
             .hint("reuse fewer nested anchors, or write the values out"));
