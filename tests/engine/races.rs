@@ -1,7 +1,8 @@
 //! Several clients on one project at once, on the real engine: concurrent `up -d` runs end in
 //! one converged project (one network, one container per service), and a project wedged with
 //! duplicate networks (made through the API, as runs that raced leave them) is healed by `up`
-//! and taken away whole by `down`.
+//! and taken away whole by `down`; rcompose racing the reference ends the same way; objects
+//! removed under a running `up` or `watch` are reported.
 
 use std::collections::BTreeMap;
 
@@ -96,6 +97,63 @@ fn concurrent_ups_of_one_project_converge() {
     }
     assert_eq!(p.containers().len(), 10, "no container left over");
     // and the converged project is an ordinary one
+    p.ok(&["down", "-t", "0"]);
+    assert!(leftovers(&p.name).is_empty(), "{:?}", leftovers(&p.name));
+}
+
+#[test]
+fn rcompose_and_the_reference_racing_on_one_project_converge() {
+    let Some(bin) = super::interop::reference() else {
+        return;
+    };
+    let p = Project::new("raceref", &services(10));
+    let runs: Vec<std::process::Child> = (0..2)
+        .map(|_| {
+            command(&p, &["up", "-d"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("rcompose starts")
+        })
+        .collect();
+    let theirs = std::thread::scope(|s| {
+        s.spawn(|| super::interop::compose_ref(&bin, &p, &["up", "-d"]))
+            .join()
+            .expect("the reference ran")
+    });
+    for run in runs {
+        let out = run.wait_with_output().expect("rcompose ends");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    // the reference may lose its own race (it does not re-plan); what it left, the next
+    // rcompose run heals
+    if !theirs.status.success() {
+        p.ok(&["up", "-d"]);
+    }
+    let default = format!("{}_default", p.name);
+    let nets = networks_named(&p.name, &default);
+    assert_eq!(nets.len(), 1, "one default network: {nets:?}");
+    let by = running_by_service(&p);
+    assert_eq!(by.len(), 10, "{by:?}");
+    for (service, containers) in &by {
+        assert_eq!(containers.len(), 1, "{service}: {containers:?}");
+        assert_eq!(containers[0], nets, "{service} is on the one network");
+    }
+    assert_eq!(p.containers().len(), 10, "no container left over");
+    // the reference sees it as its own: nothing to do
+    let ids = |p: &Project| {
+        let mut ids: Vec<String> = p
+            .containers()
+            .values()
+            .filter_map(|c| c.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = ids(&p);
+    let again = super::interop::compose_ref(&bin, &p, &["up", "-d"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(ids(&p), before, "the reference changed nothing");
     p.ok(&["down", "-t", "0"]);
     assert!(leftovers(&p.name).is_empty(), "{:?}", leftovers(&p.name));
 }
