@@ -7,7 +7,9 @@
 # libFuzzer's final statistics: `stat::number_of_executed_units` is the number of executions.
 # Without a sanitizer (Rust is memory-safe, and it runs several times faster), libFuzzer checks
 # memory by the process's RSS (-rss_limit_mb); SANITIZER=address adds ASan and its per-allocation
-# limit (-malloc_limit_mb).
+# limit (-malloc_limit_mb). Run it on an otherwise idle machine: libFuzzer's 1 s limit is wall
+# time, and without a sanitizer its time-out handler can deadlock in malloc (seen once on a
+# machine busy with builds: the run stopped, the input unwritten).
 #
 #   scripts/fuzz.sh [SECONDS] [JOBS]      default: 600 s, 1 job
 set -euo pipefail

@@ -461,6 +461,17 @@ pub fn try_read_file(container: &str, path: &str) -> Result<String, String> {
     Ok(text)
 }
 
+/// A project of `n` services `s0`..`s{n-1}` that sleep.
+pub fn sleepers(n: usize) -> String {
+    let mut yaml = String::from("services:\n");
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  s{i}:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n"
+        ));
+    }
+    yaml
+}
+
 /// Polls `f` until it returns `Some`, for at most `secs` seconds (a bounded poll, for states the
 /// engine has no event for, like a file's content).
 pub fn eventually<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {

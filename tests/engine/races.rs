@@ -8,17 +8,6 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-/// `n` services that sleep.
-fn services(n: usize) -> String {
-    let mut yaml = String::from("services:\n");
-    for i in 0..n {
-        yaml.push_str(&format!(
-            "  s{i}:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n"
-        ));
-    }
-    yaml
-}
-
 /// The project's networks named `name`, with their IDs.
 fn networks_named(project: &str, name: &str) -> Vec<String> {
     let f = label_filter(project);
@@ -70,32 +59,47 @@ fn running_by_service(p: &Project) -> BTreeMap<String, Vec<Vec<String>>> {
     by
 }
 
-#[test]
-fn concurrent_ups_of_one_project_converge() {
-    let p = Project::new("race", &services(10));
-    let runs: Vec<std::process::Child> = (0..3)
+/// `n` concurrent `up -d` of the project, started.
+fn ups(p: &Project, n: usize) -> Vec<std::process::Child> {
+    (0..n)
         .map(|_| {
-            command(&p, &["up", "-d"])
+            command(p, &["up", "-d"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("rcompose starts")
         })
-        .collect();
+        .collect()
+}
+
+/// Every run ends with 0.
+fn all_succeed(runs: Vec<std::process::Child>) {
     for run in runs {
         let out = run.wait_with_output().expect("rcompose ends");
         assert!(out.status.success(), "{}", stderr(&out));
     }
+}
+
+/// The converged project: one default network, and one running container per service on it.
+fn one_network_one_container_each(p: &Project, services: usize) {
     let default = format!("{}_default", p.name);
     let nets = networks_named(&p.name, &default);
     assert_eq!(nets.len(), 1, "one default network: {nets:?}");
-    let by = running_by_service(&p);
-    assert_eq!(by.len(), 10, "{by:?}");
+    let by = running_by_service(p);
+    assert_eq!(by.len(), services, "{by:?}");
     for (service, containers) in &by {
         assert_eq!(containers.len(), 1, "{service}: {containers:?}");
         assert_eq!(containers[0], nets, "{service} is on the one network");
     }
-    assert_eq!(p.containers().len(), 10, "no container left over");
+    assert_eq!(p.containers().len(), services, "no container left over");
+}
+
+#[test]
+fn concurrent_ups_of_one_project_converge() {
+    let p = Project::new("race", &sleepers(10));
+    let runs = ups(&p, 3);
+    all_succeed(runs);
+    one_network_one_container_each(&p, 10);
     // and the converged project is an ordinary one
     p.ok(&["down", "-t", "0"]);
     assert!(leftovers(&p.name).is_empty(), "{:?}", leftovers(&p.name));
@@ -106,40 +110,17 @@ fn rcompose_and_the_reference_racing_on_one_project_converge() {
     let Some(bin) = super::interop::reference() else {
         return;
     };
-    let p = Project::new("raceref", &services(10));
-    let runs: Vec<std::process::Child> = (0..2)
-        .map(|_| {
-            command(&p, &["up", "-d"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("rcompose starts")
-        })
-        .collect();
-    let theirs = std::thread::scope(|s| {
-        s.spawn(|| super::interop::compose_ref(&bin, &p, &["up", "-d"]))
-            .join()
-            .expect("the reference ran")
-    });
-    for run in runs {
-        let out = run.wait_with_output().expect("rcompose ends");
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    let p = Project::new("raceref", &sleepers(10));
+    let runs = ups(&p, 2);
+    // the reference runs while they do
+    let theirs = super::interop::compose_ref(&bin, &p, &["up", "-d"]);
+    all_succeed(runs);
     // the reference may lose its own race (it does not re-plan); what it left, the next
     // rcompose run heals
     if !theirs.status.success() {
         p.ok(&["up", "-d"]);
     }
-    let default = format!("{}_default", p.name);
-    let nets = networks_named(&p.name, &default);
-    assert_eq!(nets.len(), 1, "one default network: {nets:?}");
-    let by = running_by_service(&p);
-    assert_eq!(by.len(), 10, "{by:?}");
-    for (service, containers) in &by {
-        assert_eq!(containers.len(), 1, "{service}: {containers:?}");
-        assert_eq!(containers[0], nets, "{service} is on the one network");
-    }
-    assert_eq!(p.containers().len(), 10, "no container left over");
+    one_network_one_container_each(&p, 10);
     // the reference sees it as its own: nothing to do
     let ids = |p: &Project| {
         let mut ids: Vec<String> = p
@@ -160,7 +141,7 @@ fn rcompose_and_the_reference_racing_on_one_project_converge() {
 
 #[test]
 fn duplicate_networks_are_healed_by_up_and_all_removed_by_down() {
-    let p = Project::new("dupnet", &services(2));
+    let p = Project::new("dupnet", &sleepers(2));
     let default = format!("{}_default", p.name);
     // wedged before anything ran: two networks of the project's name
     let oldest = duplicate_default(&p);

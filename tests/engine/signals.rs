@@ -6,17 +6,6 @@
 
 use super::*;
 
-/// `n` services that sleep.
-fn sleepers(n: usize) -> String {
-    let mut yaml = String::from("services:\n");
-    for i in 0..n {
-        yaml.push_str(&format!(
-            "  s{i}:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n"
-        ));
-    }
-    yaml
-}
-
 /// Sends `signal` (`INT`, `TERM`, `KILL`) to a process.
 fn signal(pid: u32, signal: &str) {
     let sent = Command::new("kill")
