@@ -6,8 +6,7 @@
 use super::interop::{compose_ref, reference};
 use super::*;
 
-/// `ok` exits 0 at once, `fail` exits 3 once `ok` has (so which one stops first does not hang
-/// on timing: both may be gone before either tool looks), `long` runs until stopped.
+/// `ok` exits 0 at once, `fail` exits 3 after a second, `long` runs until stopped.
 const EXITS: &str = "
 services:
   ok:
@@ -15,9 +14,7 @@ services:
     command: [sh, -c, 'exit 0']
   fail:
     image: IMAGE
-    command: [sh, -c, 'echo failing; exit 3']
-    depends_on:
-      ok: {condition: service_completed_successfully}
+    command: [sh, -c, 'sleep 1; echo failing; exit 3']
   long:
     image: IMAGE
     command: [sleep, '300']
