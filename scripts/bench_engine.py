@@ -149,10 +149,7 @@ def main():
                         steps += [("ps", ["ps"]), ("up again", ["up", "-d"])]
                     steps += [("down", ["down", "-t", "0"])]
                     for name, args in steps:
-                        timing = timed([binary, "-p", proj, "--progress", "quiet"] + args, d)
-                        if timing is None:
-                            continue
-                        w, m = timing
+                        w, m = timed([binary, "-p", proj, "--progress", "quiet"] + args, d)
                         walls, rss = results.setdefault((label, name, tool), ([], []))
                         walls.append(w)
                         rss.append(m)

@@ -95,6 +95,14 @@ pub fn replacement_name(old_id: &str, name: &str) -> String {
     format!("{}_{name}", &old_id[..old_id.len().min(12)])
 }
 
+/// The final name of a container still under its [`replacement_name`] (a short ID of 12 hex
+/// digits, `_`, the name); `None` for any other name.
+pub fn replacement_target(name: &str) -> Option<&str> {
+    let (id, target) = name.split_once('_')?;
+    let short_id = id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    short_id.then_some(target)
+}
+
 /// What the `com.docker.compose.replace` label of a replacement names: `<service>-<n>`, or the
 /// `container_name`.
 pub fn replaced_label(service: &str, svc: &Service, number: u32) -> String {

@@ -175,66 +175,56 @@ pub async fn pump<F, Fut>(
     }
 }
 
-/// Ctrl-C and SIGTERM as one stream of requests to stop. Listening from the start of a command
-/// replaces the default (the process dying in the middle of a step): the command decides what
-/// to stop, and a second request kills.
-pub struct Interrupts {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
+/// A set of signals heard as one stream, each by the name the engine's kill takes. Listening
+/// replaces the default (the process dying in the middle of a step): the command decides.
+pub struct Signals {
+    listening: Vec<(tokio::signal::unix::Signal, &'static str)>,
 }
 
-impl Interrupts {
-    pub fn new() -> std::io::Result<Interrupts> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Interrupts {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-        })
+impl Signals {
+    fn of(kinds: &[(tokio::signal::unix::SignalKind, &'static str)]) -> std::io::Result<Signals> {
+        let listening = kinds
+            .iter()
+            .map(|&(kind, name)| Ok((tokio::signal::unix::signal(kind)?, name)))
+            .collect::<std::io::Result<_>>()?;
+        Ok(Signals { listening })
     }
 
-    /// The next Ctrl-C or SIGTERM.
-    pub async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-        }
-    }
-}
-
-/// The signals `run` passes on to its container while attached, as `docker run` does: the
-/// container decides what they mean (its exit code is then `run`'s).
-pub struct Forwarded {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-    quit: tokio::signal::unix::Signal,
-    usr1: tokio::signal::unix::Signal,
-    usr2: tokio::signal::unix::Signal,
-}
-
-impl Forwarded {
-    pub fn new() -> std::io::Result<Forwarded> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Forwarded {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            quit: signal(SignalKind::quit())?,
-            usr1: signal(SignalKind::user_defined1())?,
-            usr2: signal(SignalKind::user_defined2())?,
-        })
+    /// Ctrl-C and SIGTERM, the requests to stop: the command decides what to stop, and a second
+    /// request kills.
+    pub fn interrupts() -> std::io::Result<Signals> {
+        use tokio::signal::unix::SignalKind;
+        Signals::of(&[
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+        ])
     }
 
-    /// The next signal, by the name the engine's kill takes.
+    /// The signals `run` passes on to its container while attached, as `docker run` does: the
+    /// container decides what they mean (its exit code is then `run`'s).
+    pub fn forwarded() -> std::io::Result<Signals> {
+        use tokio::signal::unix::SignalKind;
+        Signals::of(&[
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), "SIGHUP"),
+            (SignalKind::quit(), "SIGQUIT"),
+            (SignalKind::user_defined1(), "SIGUSR1"),
+            (SignalKind::user_defined2(), "SIGUSR2"),
+        ])
+    }
+
+    /// The next signal of the set.
     pub async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.int.recv() => "SIGINT",
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.hup.recv() => "SIGHUP",
-            _ = self.quit.recv() => "SIGQUIT",
-            _ = self.usr1.recv() => "SIGUSR1",
-            _ = self.usr2.recv() => "SIGUSR2",
-        }
+        std::future::poll_fn(|cx| {
+            for (signal, name) in &mut self.listening {
+                if signal.poll_recv(cx).is_ready() {
+                    return std::task::Poll::Ready(*name);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
     }
 }
 

@@ -120,28 +120,52 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<(), Error> {
     }
 }
 
-/// Runs a command's steps on the engine so that the first Ctrl-C or SIGTERM lets no further step
-/// start (the calls under way finish; waits, builds and pulls end) and the command exits 130; a
-/// second exits at once. The next command converges from whatever was left.
-pub(crate) async fn interruptible<T, E: crate::engine::Engine>(
+/// Ctrl-C and SIGTERM, heard from now on ([`crate::term::Signals::interrupts`]).
+pub(crate) fn interrupts() -> Result<crate::term::Signals, Error> {
+    crate::term::Signals::interrupts().map_err(|e| Error::io("cannot handle Ctrl-C", e))
+}
+
+/// How [`until_interrupted`] ended.
+pub(crate) enum Run<T> {
+    /// The work ended by itself.
+    Done(Result<T, Error>),
+    /// A request to stop came first; `forced` when a second came before the calls under way
+    /// finished.
+    Interrupted { forced: bool },
+}
+
+/// Runs a command's steps on the engine until a request to stop: then no further step starts
+/// (the calls under way finish; waits, builds and pulls end), unless a second request comes.
+pub(crate) async fn until_interrupted<T, E: crate::engine::Engine>(
     compose: &crate::compose::Compose<E>,
     work: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    let mut interrupts =
-        crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
+    interrupts: &mut crate::term::Signals,
+) -> Run<T> {
     tokio::pin!(work);
     tokio::select! {
-        r = &mut work => return r,
+        r = &mut work => return Run::Done(r),
         _ = interrupts.recv() => {}
     }
     eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
     compose.interrupt();
-    tokio::select! {
-        _ = &mut work => {}
-        _ = interrupts.recv() => {}
-    }
+    let forced = tokio::select! {
+        _ = &mut work => false,
+        _ = interrupts.recv() => true,
+    };
     compose.resume();
-    Err(Error::Exit(130))
+    Run::Interrupted { forced }
+}
+
+/// [`until_interrupted`] for a command with nothing to undo: interrupted, it exits 130. The next
+/// command converges from whatever was left.
+pub(crate) async fn interruptible<T, E: crate::engine::Engine>(
+    compose: &crate::compose::Compose<E>,
+    work: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match until_interrupted(compose, work, &mut interrupts()?).await {
+        Run::Done(r) => r,
+        Run::Interrupted { .. } => Err(Error::Exit(130)),
+    }
 }
 
 /// Runs an engine command on a single-threaded runtime (engine calls are I/O: they overlap).

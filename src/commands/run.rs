@@ -154,7 +154,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
         .await
         .map_err(|e| fail("attach to", e))?;
     let mut signals =
-        crate::term::Forwarded::new().map_err(|e| Error::io("cannot handle signals", e))?;
+        crate::term::Signals::forwarded().map_err(|e| Error::io("cannot handle signals", e))?;
     let running = async {
         engine
             .start_container(&name)

@@ -45,54 +45,40 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
     let images = context::images(args.pull, args.quiet_pull, args.build, args.no_build);
     let began = std::time::Instant::now();
     let compose = ctx.compose().await?;
-    let mut interrupts =
-        crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
-    // the converge is dropped before the compose moves on
-    let converged = {
-        let converging = async {
-            let converging = compose.up(&project, &opts, &images);
-            match (args.wait, args.wait_timeout) {
-                (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Error::msg(format!(
-                            "the project was not ready within --wait-timeout {secs}s"
-                        )))
-                    }),
-                _ => converging.await,
-            }
-        };
-        tokio::pin!(converging);
-        let converged = tokio::select! {
-            r = &mut converging => Some(r),
-            _ = interrupts.recv() => None,
-        };
-        let Some(converged) = converged else {
-            // interrupted while creating and starting: no further step starts, the engine calls
-            // under way finish (a second Ctrl-C does not wait for them); attached, what this
-            // command started then stops (detached, it stays); the next `up` converges from there
-            eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
-            compose.interrupt();
-            let forced = tokio::select! {
-                _ = &mut converging => false,
-                _ = interrupts.recv() => true,
-            };
-            compose.resume();
-            if forced && !args.detach && !args.wait {
+    let mut interrupts = super::interrupts()?;
+    let converging = async {
+        let converging = compose.up(&project, &opts, &images);
+        match (args.wait, args.wait_timeout) {
+            (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::msg(format!(
+                        "the project was not ready within --wait-timeout {secs}s"
+                    )))
+                }),
+            _ => converging.await,
+        }
+    };
+    let converged = match super::until_interrupted(&compose, converging, &mut interrupts).await {
+        super::Run::Done(r) => r,
+        // interrupted while creating and starting: attached, what this command started then
+        // stops (a second Ctrl-C kills it); detached, it stays; the next `up` converges from there
+        super::Run::Interrupted { forced } => {
+            if !args.detach && !args.wait {
                 let scope = plan::services_in_scope(&project, &args.services, args.no_deps);
-                compose
-                    .stop_all(&project, &scope, args.timeout, true)
-                    .await?;
-            } else if !args.detach && !args.wait {
-                let scope = plan::services_in_scope(&project, &args.services, args.no_deps);
-                tokio::select! {
-                    r = compose.stop_all(&project, &scope, args.timeout, false) => r?,
-                    _ = interrupts.recv() => compose.stop_all(&project, &scope, args.timeout, true).await?,
+                if forced {
+                    compose
+                        .stop_all(&project, &scope, args.timeout, true)
+                        .await?;
+                } else {
+                    tokio::select! {
+                        r = compose.stop_all(&project, &scope, args.timeout, false) => r?,
+                        _ = interrupts.recv() => compose.stop_all(&project, &scope, args.timeout, true).await?,
+                    }
                 }
             }
             return Err(Error::Exit(130));
-        };
-        converged
+        }
     };
     let converged = match converged {
         Ok(done) => done,
@@ -119,9 +105,10 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
     // detached, Ctrl-C ends the watch; attached, the logs own it (they stop the services)
     let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
         if args.detach || args.wait {
-            let mut ending =
-                crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
-            Box::pin(async move { ending.recv().await })
+            let mut ending = super::interrupts()?;
+            Box::pin(async move {
+                ending.recv().await;
+            })
         } else {
             Box::pin(std::future::pending())
         };
@@ -174,7 +161,7 @@ async fn attach(
     project: &Project,
     since: i64,
     converged: &Converged,
-    interrupts: &mut crate::term::Interrupts,
+    interrupts: &mut crate::term::Signals,
 ) -> Result<(), Error> {
     let engine = compose.engine();
     let started = converged.started();

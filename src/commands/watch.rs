@@ -26,10 +26,11 @@ pub async fn run(ctx: &Context, args: &WatchArgs) -> Result<(), Error> {
     if ctx.global.dry_run {
         return Ok(());
     }
-    let mut interrupts =
-        crate::term::Interrupts::new().map_err(|e| Error::io("cannot handle Ctrl-C", e))?;
+    let mut interrupts = super::interrupts()?;
     // Ctrl-C or SIGTERM ends the watch (the containers keep running)
-    let stop = async move { interrupts.recv().await };
+    let stop = async move {
+        interrupts.recv().await;
+    };
     let options = crate::watch::Options {
         quiet_period: args.settings.quiet_period,
         quiet: args.quiet,

@@ -31,9 +31,8 @@ pub fn leftovers(observed: &Observed) -> Vec<Leftover<'_>> {
         .iter()
         .filter(|c| !c.label(labels::REPLACE).is_empty() && !c.is_oneoff())
         .filter_map(|c| {
-            let (id, name) = c.name.split_once('_')?;
-            let temporary = id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit());
-            temporary.then(|| Leftover {
+            let name = crate::names::replacement_target(&c.name)?;
+            Some(Leftover {
                 container: c,
                 name: name.to_string(),
                 original_exists: observed.containers.iter().any(|o| o.name == name),

@@ -211,9 +211,5 @@ fn ctrl_c_while_up_still_creates_and_starts_stops_what_it_started() {
 
 /// Ctrl-C, as a terminal sends it.
 fn interrupt(child: &std::process::Child) {
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    signal(child.id(), "INT");
 }

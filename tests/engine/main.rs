@@ -461,6 +461,15 @@ pub fn try_read_file(container: &str, path: &str) -> Result<String, String> {
     Ok(text)
 }
 
+/// Sends `signal` (`INT`, `TERM`, `KILL`) to a process, as a terminal or a supervisor would.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
 /// A project of `n` services `s0`..`s{n-1}` that sleep.
 pub fn sleepers(n: usize) -> String {
     let mut yaml = String::from("services:\n");

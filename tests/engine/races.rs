@@ -255,10 +255,7 @@ fn containers_removed_under_a_running_up_or_watch_are_reported_and_the_next_up_r
         "up goes on: {:?}",
         up.seen
     );
-    std::process::Command::new("kill")
-        .args(["-INT", &up.child.id().to_string()])
-        .status()
-        .expect("kill runs");
+    signal(up.child.id(), "INT");
     assert_eq!(up.exit_code(60), Some(130), "{:?}", up.seen);
     // a running watch: a change for a removed container is reported, the watch goes on
     p.ok(&["up", "-d"]);

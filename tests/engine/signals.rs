@@ -6,15 +6,6 @@
 
 use super::*;
 
-/// Sends `signal` (`INT`, `TERM`, `KILL`) to a process.
-fn signal(pid: u32, signal: &str) {
-    let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success(), "kill -{signal} {pid}");
-}
-
 /// Every container of the project running, one per service `s0`..`s{n-1}`, and one network.
 fn converged(p: &Project, n: usize) {
     let containers = p.containers();

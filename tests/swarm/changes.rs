@@ -122,24 +122,7 @@ pub fn rm_then_an_immediate_redeploy(lab: &Lab) {
 
 pub fn an_interrupted_deploy_exits_130_and_the_next_converges(lab: &Lab) {
     // `web` waits for `db` to be healthy (5 s): the signal comes while the deploy waits
-    let s = Stack::new(
-        lab,
-        "sigint",
-        r#"
-services:
-  db:
-    image: IMAGE
-    init: true
-    command: [sh, -c, "sleep 5; touch /tmp/ready; exec sleep 3600"]
-    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: 500ms, retries: 60}
-  web:
-    image: IMAGE
-    init: true
-    command: [sleep, "3600"]
-    depends_on:
-      db: {condition: service_healthy}
-"#,
-    );
+    let s = Stack::new(lab, "sigint", &crate::deploy::db_then_web(5));
     let deploy = s
         .command(&lab.host(1), &["stack", "deploy", "--wait"])
         .stdout(Stdio::null())

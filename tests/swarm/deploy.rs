@@ -117,25 +117,28 @@ pub fn replicas_spread_over_nodes(lab: &Lab) {
     );
 }
 
-pub fn service_healthy_orders_the_deploy(lab: &Lab) {
-    let s = Stack::new(
-        lab,
-        "healthy",
+/// `db`, healthy `secs` seconds after it starts, and `web`, which waits for that.
+pub fn db_then_web(secs: u32) -> String {
+    format!(
         r#"
 services:
   db:
     image: IMAGE
     init: true
-    command: [sh, -c, "sleep 2; touch /tmp/ready; exec sleep 3600"]
-    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: 500ms, retries: 60}
+    command: [sh, -c, "sleep {secs}; touch /tmp/ready; exec sleep 3600"]
+    healthcheck: {{test: [CMD, test, -f, /tmp/ready], interval: 500ms, retries: 60}}
   web:
     image: IMAGE
     init: true
     command: [sleep, "3600"]
     depends_on:
-      db: {condition: service_healthy}
-"#,
-    );
+      db: {{condition: service_healthy}}
+"#
+    )
+}
+
+pub fn service_healthy_orders_the_deploy(lab: &Lab) {
+    let s = Stack::new(lab, "healthy", &db_then_web(2));
     s.ok(&["stack", "deploy", "--wait"]);
     let db = s
         .tasks("db")

@@ -238,6 +238,43 @@ impl ImageStore for Docker {
     }
 }
 
+impl Docker {
+    /// The endpoints on network `name`: those of containers that are gone are disconnected by
+    /// force (how many is the second value), the names of the containers still there returned.
+    async fn free_stale_endpoints(&self, name: &str) -> Result<(Vec<String>, usize)> {
+        let network = self
+            .client
+            .inspect_network(name, None::<q::InspectNetworkOptions>)
+            .await
+            .map_err(map_err)?;
+        let (mut users, mut freed) = (Vec::new(), 0);
+        for (id, endpoint) in network.containers.unwrap_or_default() {
+            let gone = matches!(
+                self.client
+                    .inspect_container(&id, None::<q::InspectContainerOptions>)
+                    .await,
+                Err(BError::DockerResponseServerError {
+                    status_code: 404,
+                    ..
+                })
+            );
+            let container = endpoint.name.unwrap_or(id);
+            if !gone {
+                users.push(container);
+                continue;
+            }
+            let stale = bollard::models::NetworkDisconnectRequest {
+                container,
+                force: Some(true),
+            };
+            if self.client.disconnect_network(name, stale).await.is_ok() {
+                freed += 1;
+            }
+        }
+        Ok((users, freed))
+    }
+}
+
 impl Resources for Docker {
     async fn create_network(&self, spec: NetworkCreateRequest) -> Result<String> {
         let r = self.client.create_network(spec).await.map_err(map_err)?;
@@ -250,41 +287,12 @@ impl Resources for Docker {
         // since: those are disconnected by force; endpoints of containers still there are
         // waited for (bounded), and then named
         let began = tokio::time::Instant::now();
-        let deadline = began + Duration::from_secs(20);
         loop {
             let e = match self.client.remove_network(name).await.map_err(map_err) {
                 Err(e) if e.message.contains("has active endpoints") => e,
                 r => return r,
             };
-            let network = self
-                .client
-                .inspect_network(name, None::<q::InspectNetworkOptions>)
-                .await
-                .map_err(map_err)?;
-            let (mut users, mut freed) = (Vec::new(), 0);
-            for (id, endpoint) in network.containers.unwrap_or_default() {
-                let gone = matches!(
-                    self.client
-                        .inspect_container(&id, None::<q::InspectContainerOptions>)
-                        .await,
-                    Err(BError::DockerResponseServerError {
-                        status_code: 404,
-                        ..
-                    })
-                );
-                let container = endpoint.name.unwrap_or(id);
-                if !gone {
-                    users.push(container);
-                    continue;
-                }
-                let stale = bollard::models::NetworkDisconnectRequest {
-                    container,
-                    force: Some(true),
-                };
-                if self.client.disconnect_network(name, stale).await.is_ok() {
-                    freed += 1;
-                }
-            }
+            let (users, freed) = self.free_stale_endpoints(name).await?;
             let lost_count = users.is_empty() && freed == 0;
             if lost_count && began.elapsed() >= Duration::from_secs(2) {
                 // still no endpoint to wait for or free: the engine's own count is wrong
@@ -296,7 +304,7 @@ impl Resources for Docker {
                     ),
                 ));
             }
-            if tokio::time::Instant::now() >= deadline {
+            if began.elapsed() >= Duration::from_secs(20) {
                 return Err(match users.is_empty() {
                     true => e,
                     false => EngineError::new(
@@ -305,6 +313,7 @@ impl Resources for Docker {
                     ),
                 });
             }
+            // right away only when stale endpoints were just freed
             if !users.is_empty() || lost_count {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
