@@ -39,7 +39,13 @@ load() {
 sock() { echo "unix://$DIR/n$1/docker.sock"; }
 
 start_node() {
-  local i=$1 d="$DIR/n$1"
+  local i=$1 d="$DIR/n$1" pid
+  # a second daemon on a running node's data root would take over its socket and then time out
+  # on the containerd database the first one holds: refuse instead
+  pid=$(cat "$d/docker.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat")" != Z ]; then
+    die "node $i already runs (dockerd $pid)"
+  fi
   rm -f "$d/docker.pid"
   nsenter --net="/var/run/netns/${PREFIX}n$i" unshare --uts sh -c \
     "hostname node$i; exec dockerd --config-file $d/daemon.json --data-root $d/data --exec-root $d/exec -H unix://$d/docker.sock --pidfile $d/docker.pid" \

@@ -133,6 +133,17 @@ impl Lab {
         self.script(&["kill-node", &self.dir.to_string_lossy(), &n.to_string()]);
     }
 
+    /// Whether node `n`'s daemon answers.
+    pub fn node_answers(&self, n: usize) -> bool {
+        Command::new("docker")
+            .args(["-H", &self.host(n), "info"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     pub fn start_node(&self, n: usize) {
         self.script(&["start-node", &self.dir.to_string_lossy(), &n.to_string()]);
     }
