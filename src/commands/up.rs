@@ -338,14 +338,73 @@ async fn first_exit(
         let Some(at) = crate::clock::rfc3339_nanos(&st.finished_at) else {
             continue;
         };
-        // a stop from before this start (a container started again since) is not an exit
-        if crate::clock::rfc3339_nanos(&st.started_at).is_some_and(|s| s > at) {
-            continue;
-        }
+        // `StartedAt` is not compared: it is dockerd's clock after containerd's start returned,
+        // `FinishedAt` containerd's exit time, so a process that ends at once can have stopped
+        // "before" it started (measured on 20.10: 1 container in 12). A container started again
+        // since (restart policy) is not stopped, and so not looked at.
         let code = if name == noted { code } else { st.exit_code };
         if first.is_none_or(|(t, _)| at < t) {
             first = Some((at, code));
         }
     }
     first.map_or(code, |(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{BoxStream, ContainerEvent, ContainerState, LogChunk, Result, Status};
+
+    /// Stopped containers as the engine reports them: name, exit code, start and stop times.
+    struct Stopped(Vec<(&'static str, i64, &'static str, &'static str)>);
+
+    impl Watcher for Stopped {
+        async fn inspect_container(&self, name: &str) -> Result<ContainerState> {
+            let (_, code, started, finished) = *self.0.iter().find(|c| c.0 == name).unwrap();
+            Ok(ContainerState {
+                name: name.to_string(),
+                status: Status::Exited,
+                exit_code: code,
+                started_at: started.to_string(),
+                finished_at: finished.to_string(),
+                ..Default::default()
+            })
+        }
+        async fn wait_container(&self, _: &str) -> Result<i64> {
+            unreachable!("first_exit only inspects")
+        }
+        fn events(&self, _: &str) -> BoxStream<'static, Result<ContainerEvent>> {
+            unreachable!("first_exit only inspects")
+        }
+        fn logs(&self, _: &str, _: LogOptions) -> BoxStream<'static, Result<LogChunk>> {
+            unreachable!("first_exit only inspects")
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_exit_counts_even_when_it_ended_before_the_engine_noted_its_start() {
+        // as measured on 20.10: `exit 0` at once, FinishedAt 216 ns before StartedAt
+        let engine = Stopped(vec![
+            (
+                "p-ok-1",
+                0,
+                "2026-12-01T14:31:07.993163907Z",
+                "2026-12-01T14:31:07.992947838Z",
+            ),
+            (
+                "p-fail-1",
+                3,
+                "2026-12-01T14:31:07.995000000Z",
+                "2026-12-01T14:31:09.001000000Z",
+            ),
+        ]);
+        let followed: BTreeSet<String> = ["p-ok-1", "p-fail-1"].map(String::from).into();
+        // the note of `fail` arrived first: the engine's clock still makes `ok` the first
+        assert_eq!(
+            first_exit(&engine, &followed, "p-fail-1", 3, false).await,
+            0
+        );
+        // with failures only, `ok`'s 0 does not count
+        assert_eq!(first_exit(&engine, &followed, "p-fail-1", 3, true).await, 3);
+    }
 }
