@@ -31,6 +31,11 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
         format!("{}\n", crate::names::unique_name(&project.name))
     } else if let Some(which) = &args.hash {
         let wanted: Vec<&str> = which.split(',').collect();
+        if !wanted.contains(&"*") {
+            // as Compose: a name that is not an enabled service is an error, not an empty answer
+            let named: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
+            crate::load::require_services(&project, &named)?;
+        }
         let mut out = String::new();
         for (name, svc) in &project.services {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {

@@ -35,6 +35,130 @@ fn undefined(dict: &Node, kind: &str, name: &str, at: &[&str], known: Vec<&str>)
     e
 }
 
+/// An enum-like value that the engine (or a Swarm) would refuse: the error at its key, with the
+/// accepted words and the closest of them.
+fn unknown_keyword(dict: &Node, at: &[&str], value: &str, accepted: &[&'static str]) -> LoadError {
+    let mut e = LoadError::new(
+        ErrorKind::Type,
+        format!(
+            "unknown value {value:?}: must be one of {}",
+            accepted
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .path(at.join("."));
+    if let Some(n) = span_of(dict, at) {
+        e = e.at(&n.span);
+    }
+    // compared without the placeholder, suggested with it (`container:NAME`)
+    let bare = |a: &'static str| a.trim_end_matches("[:N]").trim_end_matches(":NAME");
+    if let Some(best) = did_you_mean(value, accepted.iter().map(|a| bare(a)))
+        && let Some(full) = accepted.iter().find(|a| bare(a) == best)
+    {
+        e = e.hint(format!("did you mean `{full}`?"));
+    }
+    e
+}
+
+/// The service's enum-like values that the schema leaves open but the engine refuses (Compose
+/// passes them on, so its `up` fails half-way, after creating networks): `restart`, `ipc`, `pid`,
+/// and `deploy`'s `mode`, `endpoint_mode`, `restart_policy.condition` and `failure_action`s.
+fn keywords(dict: &Node, name: &str, svc: &crate::model::Service) -> Vec<LoadError> {
+    use crate::model::{DeployMode, Restart};
+    let mut errors = Vec::new();
+    let mut check = |key: &[&str], value: &str, ok: bool, accepted: &[&'static str]| {
+        if !ok {
+            let mut at = vec!["services", name];
+            at.extend_from_slice(key);
+            errors.push(unknown_keyword(dict, &at, value, accepted));
+        }
+    };
+    // `container:NAME` / `service:NAME` forms of ipc and pid
+    let joined = |v: &str| {
+        ["container:", "service:"]
+            .iter()
+            .any(|p| v.strip_prefix(p).is_some_and(|n| !n.is_empty()))
+    };
+    // Compose maps `none` and `any` (deploy's words) to `no` and `always`; the count is a number
+    let restart_ok = match &svc.restart {
+        Restart::OnFailureMax(n) => n.parse::<u32>().is_ok(),
+        Restart::Other(t) => t == "none" || t == "any",
+        _ => true,
+    };
+    check(
+        &["restart"],
+        &svc.restart.as_str(),
+        restart_ok,
+        &["no", "always", "on-failure[:N]", "unless-stopped"],
+    );
+    let ipc = ["none", "private", "shareable", "host"];
+    check(
+        &["ipc"],
+        &svc.ipc,
+        svc.ipc.is_empty() || ipc.contains(&svc.ipc.as_str()) || joined(&svc.ipc),
+        &[
+            "none",
+            "private",
+            "shareable",
+            "host",
+            "container:NAME",
+            "service:NAME",
+        ],
+    );
+    check(
+        &["pid"],
+        &svc.pid,
+        svc.pid.is_empty() || svc.pid == "host" || joined(&svc.pid),
+        &["host", "container:NAME", "service:NAME"],
+    );
+    let Some(deploy) = &svc.deploy else {
+        return errors;
+    };
+    check(
+        &["deploy", "mode"],
+        &deploy.mode.as_str(),
+        !matches!(deploy.mode, DeployMode::Other(_)),
+        &["replicated", "global", "replicated-job", "global-job"],
+    );
+    let endpoint = ["", "vip", "dnsrr"];
+    check(
+        &["deploy", "endpoint_mode"],
+        &deploy.endpoint_mode,
+        endpoint.contains(&deploy.endpoint_mode.as_str()),
+        &endpoint[1..],
+    );
+    if let Some(rp) = &deploy.restart_policy {
+        // Compose also takes the container words for a container's policy
+        let also = ["no", "always", "unless-stopped"];
+        let condition = ["", "none", "on-failure", "any"];
+        let c = rp.condition.as_str();
+        check(
+            &["deploy", "restart_policy", "condition"],
+            c,
+            condition.contains(&c) || also.contains(&c),
+            &condition[1..],
+        );
+    }
+    let actions = ["", "continue", "pause", "rollback"];
+    for (key, config) in [
+        ("update_config", &deploy.update_config),
+        ("rollback_config", &deploy.rollback_config),
+    ] {
+        if let Some(u) = config {
+            check(
+                &["deploy", key, "failure_action"],
+                &u.failure_action,
+                actions.contains(&u.failure_action.as_str()),
+                &actions[1..],
+            );
+        }
+    }
+    errors
+}
+
 /// Checks references across the project; all problems are reported together.
 pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
     let mut errors = Vec::new();
@@ -98,10 +222,29 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
             }
         }
         for (dep, d) in &svc.depends_on {
-            if !project.services.contains_key(dep)
-                && d.required
-                && !project.disabled.contains_key(dep)
-            {
+            if project.services.contains_key(dep) || !d.required {
+                continue;
+            }
+            if let Some(off) = project.disabled.get(dep) {
+                // Compose refuses it too ("depends on undefined service"): `up` could not start it
+                let at = ["services", name.as_str(), "depends_on", dep.as_str()];
+                let mut e = LoadError::new(
+                    ErrorKind::Undefined,
+                    format!(
+                        "depends on service `{dep}`, which is not enabled (its profiles: {})",
+                        off.profiles.join(", ")
+                    ),
+                )
+                .path(at.join("."))
+                .hint(format!(
+                    "enable it with `--profile {}`, or mark the dependency `required: false`",
+                    off.profiles.first().map_or("", String::as_str)
+                ));
+                if let Some(n) = span_of(dict, &at) {
+                    e = e.at(&n.span);
+                }
+                errors.push(e);
+            } else {
                 errors.push(undefined(
                     dict,
                     "service",
@@ -111,6 +254,7 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
                 ));
             }
         }
+        errors.extend(keywords(dict, name, svc));
         if svc.container_name.is_empty() {
             continue;
         }

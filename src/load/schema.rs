@@ -151,6 +151,17 @@ fn err(kind: ErrorKind, node: &Node, path: &[String], msg: String) -> LoadError 
         .path(path_string(path))
 }
 
+/// `e` with a did-you-mean hint when the value is a string close to one of `words`.
+fn closest<'a>(e: LoadError, value: &Value, words: impl IntoIterator<Item = &'a str>) -> LoadError {
+    match value {
+        Value::Str(v) => match did_you_mean(v, words) {
+            Some(best) => e.hint(format!("did you mean `{best}`?")),
+            None => e,
+        },
+        _ => e,
+    }
+}
+
 fn check(s: &Schema, sch: &J, node: &Node, path: &mut Vec<String>, errors: &mut Vec<LoadError>) {
     let sch = resolve(s, sch);
     let types = types_of(sch);
@@ -188,12 +199,14 @@ fn check(s: &Schema, sch: &J, node: &Node, path: &mut Vec<String>, errors: &mut 
         let j = node.to_json();
         if !values.contains(&j) {
             let allowed: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-            errors.push(err(
+            let e = err(
                 ErrorKind::Type,
                 node,
                 path,
                 format!("must be one of {}, found {j}", allowed.join(", ")),
-            ));
+            );
+            let words = values.iter().filter_map(J::as_str);
+            errors.push(closest(e, &node.value, words));
         }
     }
     if let Some(min) = sch.get("minimum").and_then(J::as_f64)
@@ -222,12 +235,17 @@ fn check(s: &Schema, sch: &J, node: &Node, path: &mut Vec<String>, errors: &mut 
         && let Some(r) = s.regex(p)
         && !r.is_match(v)
     {
-        errors.push(err(
+        let e = err(
             ErrorKind::Type,
             node,
             path,
             format!("`{v}` does not match `{p}`"),
-        ));
+        );
+        // a pattern listing keywords (`pull_policy`'s `always|never|...`) suggests the closest
+        let words = p
+            .split('|')
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        errors.push(closest(e, &node.value, words));
     }
     match &node.value {
         Value::Map(map) => {

@@ -1,7 +1,9 @@
 //! The typed Compose model (project, services, networks, volumes, secrets, configs), serde both
 //! ways; a service's own keys are in `service`, the enum-like values in `keywords`. Field order
-//! and omission rules follow Compose v2's JSON so `config` and the config hash match.
+//! and omission rules follow Compose v2's JSON so `config` and the config hash match; inside
+//! `in_yaml_form` they follow its YAML, which differs in a few places.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -24,6 +26,42 @@ pub type Mapping = BTreeMap<String, String>;
 
 pub(crate) fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
+}
+
+thread_local! {
+    /// Set while the model serializes as `config` writes YAML (see `in_yaml_form`).
+    static YAML_FORM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with the model serializing as `docker compose config` writes YAML. Compose's types
+/// go through two marshalers there: yaml tags (`omitempty` on structs and unset commands, the
+/// `x-*` extensions inlined, blkio devices' keys in lower case) and json tags (none of that).
+/// The config hash and `--format json` stay in the JSON form.
+pub fn in_yaml_form<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            YAML_FORM.set(self.0);
+        }
+    }
+    let _restore = Restore(YAML_FORM.replace(true));
+    f()
+}
+
+fn yaml_form() -> bool {
+    YAML_FORM.get()
+}
+/// Extensions are printed in the YAML form only.
+fn json_form<T>(_: &T) -> bool {
+    !yaml_form()
+}
+/// An unset value is printed as `null` in the JSON form and left out of the YAML one.
+fn none_in_yaml<T>(v: &Option<T>) -> bool {
+    v.is_none() && yaml_form()
+}
+/// An empty struct is printed as `{}` in the JSON form and left out of the YAML one.
+fn zero_in_yaml<T: Default + PartialEq>(v: &T) -> bool {
+    yaml_form() && is_zero(v)
 }
 fn is_true(v: &bool) -> bool {
     *v
@@ -91,12 +129,13 @@ pub struct BlkioConfig {
     pub device_write_bps: Vec<ThrottleDevice>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_write_iops: Vec<ThrottleDevice>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
-/// Go prints these fields with their Go names (no json tags upstream).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Go's JSON prints these fields with their Go names (no json tags upstream), its YAML in lower
+/// case.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WeightDevice {
     #[serde(rename = "Path", alias = "path")]
@@ -105,11 +144,11 @@ pub struct WeightDevice {
     #[serde(rename = "Weight", alias = "weight")]
     #[schemars(rename = "weight")]
     pub weight: u16,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ThrottleDevice {
     #[serde(rename = "Path", alias = "path")]
@@ -118,8 +157,46 @@ pub struct ThrottleDevice {
     #[serde(rename = "Rate", alias = "rate")]
     #[schemars(rename = "rate")]
     pub rate: UnitBytes,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
+}
+
+/// A blkio device entry: `path` and its `weight` or `rate`, with their names in the form's case.
+fn blkio_device<S: serde::Serializer, V: Serialize>(
+    s: S,
+    path: &str,
+    (json_key, yaml_key, value): (&'static str, &'static str, &V),
+    extensions: &Extensions,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let yaml = yaml_form();
+    let mut m = s.serialize_map(None)?;
+    m.serialize_entry(if yaml { "path" } else { "Path" }, path)?;
+    m.serialize_entry(if yaml { yaml_key } else { json_key }, value)?;
+    if yaml {
+        for (k, v) in extensions {
+            m.serialize_entry(k, v)?;
+        }
+    }
+    m.end()
+}
+
+impl Serialize for WeightDevice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let weight = ("Weight", "weight", &self.weight);
+        blkio_device(s, &self.path, weight, &self.extensions)
+    }
+}
+
+impl Serialize for ThrottleDevice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        blkio_device(
+            s,
+            &self.path,
+            ("Rate", "rate", &self.rate),
+            &self.extensions,
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -131,7 +208,7 @@ pub struct CredentialSpec {
     pub file: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub registry: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -146,7 +223,7 @@ pub struct Dependency {
     pub restart: bool,
     #[serde(default = "yes")]
     pub required: bool,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -165,13 +242,15 @@ pub struct Deploy {
     pub update_config: Option<UpdateConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollback_config: Option<UpdateConfig>,
+    #[serde(skip_serializing_if = "zero_in_yaml")]
     pub resources: Resources,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    #[serde(skip_serializing_if = "zero_in_yaml")]
     pub placement: Placement,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub endpoint_mode: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -190,7 +269,7 @@ pub struct UpdateConfig {
     pub max_failure_ratio: f32,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub order: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -201,7 +280,7 @@ pub struct Resources {
     pub limits: Option<Resource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reservations: Option<Resource>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -219,7 +298,7 @@ pub struct Resource {
     pub devices: Vec<DeviceRequest>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub generic_resources: Vec<GenericResource>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -228,7 +307,7 @@ pub struct Resource {
 pub struct GenericResource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discrete_resource_spec: Option<DiscreteGenericResource>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -237,7 +316,7 @@ pub struct GenericResource {
 pub struct DiscreteGenericResource {
     pub kind: String,
     pub value: i64,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -270,7 +349,7 @@ pub struct RestartPolicy {
     pub max_attempts: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<Duration>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -283,7 +362,7 @@ pub struct Placement {
     pub preferences: Vec<PlacementPreference>,
     #[serde(rename = "max_replicas_per_node", skip_serializing_if = "is_zero")]
     pub max_replicas: u64,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -292,7 +371,7 @@ pub struct Placement {
 pub struct PlacementPreference {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub spread: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -305,7 +384,7 @@ pub struct DeviceMapping {
     pub target: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub permissions: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -348,7 +427,7 @@ pub struct Healthcheck {
     pub start_interval: Option<Duration>,
     #[serde(skip_serializing_if = "is_zero")]
     pub disable: bool,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -360,7 +439,7 @@ pub struct Logging {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, Option<input::Scalar>>")]
     pub options: Mapping,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -371,7 +450,7 @@ pub struct ServiceModel {
     pub endpoint_variable: String,
     #[serde(rename = "model_var", skip_serializing_if = "String::is_empty")]
     pub model_variable: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -386,7 +465,7 @@ pub struct ModelConfig {
     pub context_size: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runtime_flags: Vec<String>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -412,7 +491,7 @@ pub struct ServiceNetwork {
     pub mac_address: String,
     #[serde(skip_serializing_if = "is_zero")]
     pub priority: i64,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -434,7 +513,7 @@ pub struct Port {
     pub protocol: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub app_protocol: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -460,7 +539,7 @@ pub struct ServiceVolume {
     pub tmpfs: Option<VolumeTmpfs>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<VolumeImage>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -477,7 +556,7 @@ pub struct VolumeBind {
     pub create_host_path: Option<bool>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub recursive: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -491,7 +570,7 @@ pub struct VolumeVolume {
     pub nocopy: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub subpath: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -503,7 +582,7 @@ pub struct VolumeTmpfs {
     pub size: UnitBytes,
     #[serde(skip_serializing_if = "is_zero")]
     pub mode: u32,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -512,7 +591,7 @@ pub struct VolumeTmpfs {
 pub struct VolumeImage {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub subpath: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -530,7 +609,7 @@ pub struct FileReference {
     pub gid: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<FileMode>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -544,6 +623,7 @@ pub struct Network {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "input::Options")]
     pub driver_opts: Mapping,
+    #[serde(skip_serializing_if = "zero_in_yaml")]
     pub ipam: Ipam,
     #[serde(skip_serializing_if = "is_zero")]
     #[schemars(with = "input::ExternalInput")]
@@ -559,7 +639,7 @@ pub struct Network {
     pub enable_ipv4: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_ipv6: Option<bool>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -573,7 +653,7 @@ pub struct Ipam {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, Option<input::Scalar>>")]
     pub options: Mapping,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -588,7 +668,7 @@ pub struct IpamPool {
     pub ip_range: String,
     #[serde(rename = "aux_addresses", skip_serializing_if = "BTreeMap::is_empty")]
     pub aux_addresses: Mapping,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -608,7 +688,7 @@ pub struct Volume {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "input::ListOrDict")]
     pub labels: Mapping,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -637,6 +717,6 @@ pub struct FileObject {
     pub driver_opts: Mapping,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub template_driver: String,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }

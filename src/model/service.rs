@@ -52,7 +52,8 @@ pub struct Service {
     pub cpuset: String,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_shares: i64,
-    /// Always printed (`null` when unset), as Compose does.
+    /// Printed as `null` when unset in the JSON form, as Compose does.
+    #[serde(skip_serializing_if = "none_in_yaml")]
     #[schemars(with = "Option<input::Command>")]
     pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -84,7 +85,8 @@ pub struct Service {
     pub dockerfile: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub domainname: String,
-    /// Always printed (`null` when unset), as Compose does.
+    /// Printed as `null` when unset in the JSON form, as Compose does.
+    #[serde(skip_serializing_if = "none_in_yaml")]
     #[schemars(with = "Option<input::Command>")]
     pub entrypoint: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -229,7 +231,7 @@ pub struct Service {
     pub post_start: Vec<ServiceHook>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pre_stop: Vec<ServiceHook>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -241,7 +243,7 @@ pub struct Provider {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, input::ScalarOrList>")]
     pub options: BTreeMap<String, Vec<String>>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -265,7 +267,7 @@ pub struct Build {
     #[serde(skip_serializing_if = "String::is_empty")]
     #[schemars(with = "input::Scalar")]
     pub sbom: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "ssh_entries")]
     #[schemars(with = "input::SshInput")]
     pub ssh: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -303,7 +305,7 @@ pub struct Build {
     pub platforms: Vec<String>,
     #[serde(skip_serializing_if = "is_zero")]
     pub privileged: bool,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -312,7 +314,7 @@ pub struct Build {
 pub struct Develop {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub watch: Vec<Trigger>,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
@@ -324,7 +326,8 @@ pub struct Trigger {
     pub action: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
-    /// Always printed (Go never omits a struct).
+    /// Always printed in the JSON form (Go never omits a struct there).
+    #[serde(skip_serializing_if = "zero_in_yaml")]
     pub exec: ServiceHook,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
@@ -332,13 +335,14 @@ pub struct Trigger {
     pub ignore: Vec<String>,
     #[serde(skip_serializing_if = "is_zero")]
     pub initial_sync: bool,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceHook {
+    #[serde(skip_serializing_if = "none_in_yaml")]
     #[schemars(with = "Option<input::Command>")]
     pub command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -350,6 +354,18 @@ pub struct ServiceHook {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "input::ListOrDict")]
     pub environment: MappingWithEquals,
-    #[serde(flatten, skip_serializing)]
+    #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
+}
+
+/// Build `ssh` entries: `id=path` in the JSON form, `id: path` in the YAML one (compose-go's
+/// YAML marshaler prints each as the mapping entry it came from).
+fn ssh_entries<S: serde::Serializer>(entries: &[String], s: S) -> Result<S::Ok, S::Error> {
+    if !yaml_form() {
+        return s.collect_seq(entries);
+    }
+    s.collect_seq(entries.iter().map(|e| match e.split_once('=') {
+        Some((id, path)) => format!("{id}: {path}"),
+        None => e.clone(),
+    }))
 }

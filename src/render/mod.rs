@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::model::Project;
 
+mod yaml;
+
 /// The project as `docker compose config --format json` prints it: Go marshals the top level
 /// from a map (keys sorted) and leaves `models` out; `$` is written `$$`.
 pub fn project_json(project: &Project) -> String {
@@ -17,8 +19,10 @@ pub fn project_json(project: &Project) -> String {
     };
     top.remove("models");
     top.sort_keys();
+    let mut top = Value::Object(top);
+    sort_extensions(&mut top);
     json(
-        &Value::Object(top),
+        &top,
         JsonStyle {
             indent: true,
             escape_dollar: true,
@@ -28,27 +32,47 @@ pub fn project_json(project: &Project) -> String {
 
 /// The project as `docker compose config` prints it in YAML (struct order, `$` written `$$`).
 pub fn project_yaml(project: &Project) -> String {
-    yaml(
-        &serde_json::to_value(project).expect("the model always serializes"),
-        true,
-    )
+    let v = crate::model::in_yaml_form(|| serde_json::to_value(project));
+    let mut v = v.expect("the model always serializes");
+    sort_extensions(&mut v);
+    yaml(&v, true)
+}
+
+/// Sorts the keys inside every `x-*` value: Compose holds them as Go maps, which marshal sorted
+/// (the model keeps them in the files' order).
+fn sort_extensions(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k.starts_with("x-") {
+                    *x = sorted(x);
+                } else {
+                    sort_extensions(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(sort_extensions),
+        _ => {}
+    }
+}
+
+/// `v` with the keys of its maps sorted at every level.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut m: serde_json::Map<String, Value> =
+                m.iter().map(|(k, v)| (k.clone(), sorted(v))).collect();
+            m.sort_keys();
+            Value::Object(m)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The untyped model as `config --no-interpolate` prints it: Go marshals maps, so keys are
 /// sorted at every level, and `$` stays as written.
 pub(crate) fn model(v: &Value, as_json: bool) -> String {
-    fn sorted(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let mut m: serde_json::Map<String, Value> =
-                    m.iter().map(|(k, v)| (k.clone(), sorted(v))).collect();
-                m.sort_keys();
-                Value::Object(m)
-            }
-            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
     let v = sorted(v);
     if as_json {
         let style = JsonStyle {
@@ -229,115 +253,7 @@ pub(crate) fn table_padded(rows: &[Vec<String>], min_width: usize, padding: usiz
 
 /// Writes YAML in the layout `docker compose config` uses (2 spaces, `- ` items indented).
 pub(crate) fn yaml(v: &Value, escape_dollar: bool) -> String {
-    let mut out = String::new();
-    write_yaml(&mut out, v, 0, escape_dollar);
-    out
-}
-
-fn needs_quotes(s: &str) -> bool {
-    if s.is_empty() {
-        return true;
-    }
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off" | "y" | "n"
-    ) {
-        return true;
-    }
-    if s.parse::<f64>().is_ok()
-        || s.starts_with("0x")
-        || s.starts_with("0o")
-        || s.starts_with('.') && s[1..].parse::<f64>().is_ok()
-    {
-        return true;
-    }
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
-        return !(first == '-' && s.len() > 1 && !s.starts_with("- ")) || s == "-";
-    }
-    s.contains(": ")
-        || s.contains(" #")
-        || s.ends_with(':')
-        || s.starts_with(' ')
-        || s.ends_with(' ')
-        || s.contains('\n')
-        || s.contains('\t')
-        || s.chars().any(|c| (c as u32) < 0x20)
-}
-
-fn yaml_scalar(s: &str, escape_dollar: bool) -> String {
-    let s = if escape_dollar {
-        s.replace('$', "$$")
-    } else {
-        s.to_string()
-    };
-    if needs_quotes(&s) {
-        let mut out = String::new();
-        write_str(&mut out, &s, false);
-        out.replace("\\u003c", "<")
-            .replace("\\u003e", ">")
-            .replace("\\u0026", "&")
-    } else {
-        s
-    }
-}
-
-fn write_yaml(out: &mut String, v: &Value, depth: usize, esc: bool) {
-    let pad = "  ".repeat(depth);
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let key = yaml_scalar(k, false);
-                match x {
-                    Value::Object(mm) if !mm.is_empty() => {
-                        let _ = writeln!(out, "{pad}{key}:");
-                        write_yaml(out, x, depth + 1, esc);
-                    }
-                    Value::Array(a) if !a.is_empty() => {
-                        let _ = writeln!(out, "{pad}{key}:");
-                        write_yaml(out, x, depth + 1, esc);
-                    }
-                    _ => {
-                        let _ = writeln!(out, "{pad}{key}: {}", inline(x, esc));
-                    }
-                }
-            }
-        }
-        Value::Array(a) => {
-            for x in a {
-                match x {
-                    Value::Object(mm) if !mm.is_empty() => {
-                        let mut inner = String::new();
-                        write_yaml(&mut inner, x, depth + 1, esc);
-                        let inner = inner.trim_start().to_string();
-                        let _ = write!(out, "{pad}- {inner}");
-                    }
-                    Value::Array(aa) if !aa.is_empty() => {
-                        let _ = writeln!(out, "{pad}-");
-                        write_yaml(out, x, depth + 1, esc);
-                    }
-                    _ => {
-                        let _ = writeln!(out, "{pad}- {}", inline(x, esc));
-                    }
-                }
-            }
-        }
-        _ => {
-            let _ = writeln!(out, "{pad}{}", inline(v, esc));
-        }
-    }
-}
-
-fn inline(v: &Value, esc: bool) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => yaml_scalar(s, esc),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
-    }
+    yaml::document(v, escape_dollar)
 }
 
 /// `3 seconds ago`, as the Docker CLI words it.
