@@ -69,23 +69,14 @@ impl Emitter {
     /// The node after `key:` or `-` (whose indicator is at column `col`), to the end of its line.
     fn value(&mut self, v: &Value, col: usize, in_sequence: bool) {
         match v {
+            // in a sequence a collection starts on the `-` line, under a key on the next one
             Value::Object(m) if !m.is_empty() => {
-                if in_sequence {
-                    self.out.push(' ');
-                    self.entries(m, col + 2, true);
-                } else {
-                    self.out.push('\n');
-                    self.entries(m, col + 2, false);
-                }
+                self.out.push(if in_sequence { ' ' } else { '\n' });
+                self.entries(m, col + 2, in_sequence);
             }
             Value::Array(a) if !a.is_empty() => {
-                if in_sequence {
-                    self.out.push(' ');
-                    self.items(a, col + 2, true);
-                } else {
-                    self.out.push('\n');
-                    self.items(a, col + 2, false);
-                }
+                self.out.push(if in_sequence { ' ' } else { '\n' });
+                self.items(a, col + 2, in_sequence);
             }
             _ => {
                 self.out.push(' ');
