@@ -3,17 +3,19 @@
 //! and omission rules follow Compose v2's JSON so `config` and the config hash match; inside
 //! `in_yaml_form` they follow its YAML, which differs in a few places.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+mod form;
 pub mod input;
 pub(crate) mod keywords;
 mod scalars;
 mod service;
+pub use form::in_yaml_form;
+use form::{json_form, none_in_yaml, yaml_form, zero_in_yaml};
 pub use keywords::{Condition, DeployMode, PullPolicy, Restart, VolumeKind};
 pub use scalars::{Duration, FileMode, HostsList, UlimitValue, UnitBytes};
 pub use service::*;
@@ -28,41 +30,6 @@ pub(crate) fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 
-thread_local! {
-    /// Set while the model serializes as `config` writes YAML (see `in_yaml_form`).
-    static YAML_FORM: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` with the model serializing as `docker compose config` writes YAML. Compose's types
-/// go through two marshalers there: yaml tags (`omitempty` on structs and unset commands, the
-/// `x-*` extensions inlined, blkio devices' keys in lower case) and json tags (none of that).
-/// The config hash and `--format json` stay in the JSON form.
-pub fn in_yaml_form<T>(f: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            YAML_FORM.set(self.0);
-        }
-    }
-    let _restore = Restore(YAML_FORM.replace(true));
-    f()
-}
-
-fn yaml_form() -> bool {
-    YAML_FORM.get()
-}
-/// Extensions are printed in the YAML form only.
-fn json_form<T>(_: &T) -> bool {
-    !yaml_form()
-}
-/// An unset value is printed as `null` in the JSON form and left out of the YAML one.
-fn none_in_yaml<T>(v: &Option<T>) -> bool {
-    v.is_none() && yaml_form()
-}
-/// An empty struct is printed as `{}` in the JSON form and left out of the YAML one.
-fn zero_in_yaml<T: Default + PartialEq>(v: &T) -> bool {
-    yaml_form() && is_zero(v)
-}
 fn is_true(v: &bool) -> bool {
     *v
 }
@@ -159,44 +126,6 @@ pub struct ThrottleDevice {
     pub rate: UnitBytes,
     #[serde(flatten, skip_serializing_if = "json_form")]
     pub extensions: Extensions,
-}
-
-/// A blkio device entry: `path` and its `weight` or `rate`, with their names in the form's case.
-fn blkio_device<S: serde::Serializer, V: Serialize>(
-    s: S,
-    path: &str,
-    (json_key, yaml_key, value): (&'static str, &'static str, &V),
-    extensions: &Extensions,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let yaml = yaml_form();
-    let mut m = s.serialize_map(None)?;
-    m.serialize_entry(if yaml { "path" } else { "Path" }, path)?;
-    m.serialize_entry(if yaml { yaml_key } else { json_key }, value)?;
-    if yaml {
-        for (k, v) in extensions {
-            m.serialize_entry(k, v)?;
-        }
-    }
-    m.end()
-}
-
-impl Serialize for WeightDevice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let weight = ("Weight", "weight", &self.weight);
-        blkio_device(s, &self.path, weight, &self.extensions)
-    }
-}
-
-impl Serialize for ThrottleDevice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        blkio_device(
-            s,
-            &self.path,
-            ("Rate", "rate", &self.rate),
-            &self.extensions,
-        )
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
