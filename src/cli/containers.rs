@@ -3,10 +3,11 @@
 
 use clap::{Args, ValueEnum};
 
-use super::{ListFormat, PullPolicy};
+use super::{Format, PullPolicy};
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Follow log output
     #[arg(short, long)]
@@ -36,6 +37,7 @@ pub struct LogsArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// The service whose container is used
     pub service: String,
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
@@ -52,6 +54,12 @@ pub struct ExecArgs {
     /// Disable pseudo-TTY allocation (by default one is allocated when stdin is a terminal)
     #[arg(short = 'T', long = "no-tty")]
     pub no_tty: bool,
+    /// Keep STDIN open (the default; --interactive=false closes it)
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY (the default when stdin is a terminal; -T disables it)
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub tty: bool,
     /// Give extended privileges to the process
     #[arg(long)]
     pub privileged: bool,
@@ -65,6 +73,7 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// The service whose container is used
     pub service: String,
     /// The command and its arguments (default: the service's)
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -90,9 +99,12 @@ pub struct RunArgs {
     /// Set environment variables from a file
     #[arg(long)]
     pub env_from_file: Vec<String>,
-    /// Keep STDIN open even if not attached (default true)
-    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    /// Keep STDIN open even if not attached (default true; --interactive=false closes it)
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub interactive: bool,
+    /// Allocate a pseudo-TTY (the default when stdin is a terminal; -T disables it)
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub tty: bool,
     /// Add or override a label
     #[arg(short, long = "label", value_name = "KEY=VAL")]
     pub labels: Vec<String>,
@@ -147,6 +159,7 @@ pub struct RunArgs {
 pub struct CpArgs {
     /// `SERVICE:SRC_PATH DEST_PATH|-` or `SRC_PATH|- SERVICE:DEST_PATH`
     pub source: String,
+    /// Where to copy to: a local path, `-` (a tar on stdout) or `SERVICE:PATH`
     pub destination: String,
     /// Include containers created by the run command
     #[arg(long)]
@@ -163,8 +176,46 @@ pub struct CpArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct PortArgs {
+pub struct CommitArgs {
+    /// The service whose container is committed
     pub service: String,
+    /// The image's name, `REPOSITORY[:TAG]` (none: an untagged image)
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub reference: Option<String>,
+    /// Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")
+    #[arg(short, long)]
+    pub author: Option<String>,
+    /// Apply Dockerfile instruction to the created image
+    #[arg(short = 'c', long = "change", value_name = "INSTRUCTION")]
+    pub changes: Vec<String>,
+    /// Commit message
+    #[arg(short, long)]
+    pub message: Option<String>,
+    /// Pause container during commit (default true; --pause=false leaves it running)
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub pause: bool,
+    /// Index of the container if the service has multiple replicas
+    #[arg(long)]
+    pub index: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The service whose container is exported
+    pub service: String,
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Index of the container if the service has multiple replicas
+    #[arg(long)]
+    pub index: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The service whose container is used
+    pub service: String,
+    /// The container port (`80` or `80/udp`)
     pub private_port: String,
     /// Index of the container if the service has multiple replicas
     #[arg(long)]
@@ -176,6 +227,7 @@ pub struct PortArgs {
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Output events as a stream of JSON objects
     #[arg(long)]
@@ -190,6 +242,7 @@ pub struct EventsArgs {
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
+    /// The service whose container is used
     pub service: String,
     /// Override the key sequence for detaching from a container
     #[arg(long)]
@@ -207,13 +260,14 @@ pub struct AttachArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// Only this service's containers (default: all)
     pub service: Option<String>,
     /// Show all containers (default shows just running)
     #[arg(short, long)]
     pub all: bool,
-    /// Format output: table or json
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    /// Format the output: table, json, or a Go template (`table {{.Name}}\t{{.CPUPerc}}`)
+    #[arg(long, default_value = "table", value_parser = Format::parse)]
+    pub format: Format,
     /// Disable streaming stats and only pull the first result
     #[arg(long)]
     pub no_stream: bool,

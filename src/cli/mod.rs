@@ -17,10 +17,14 @@ pub use stack::*;
 #[derive(Debug, Parser)]
 #[command(
     name = "rcompose",
-    version,
+    version = concat!("version v", env!("CARGO_PKG_VERSION")),
+    disable_version_flag = true,
     about = "Define and run multi-container applications (a Docker Compose implementation)"
 )]
 pub struct Cli {
+    /// Show the rcompose version information
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
@@ -28,6 +32,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Compose configuration files (`-` for stdin)
     #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
@@ -53,8 +58,14 @@ pub struct Global {
     /// Execute the command in dry-run mode
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// At most N engine calls at a time, -1 for unlimited (default: COMPOSE_PARALLEL_LIMIT, or unlimited)
+    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
+    pub parallel: Option<i64>,
+    /// Include all resources, even those not used by services (`config` prints them, `up` creates them)
+    #[arg(long, global = true)]
+    pub all_resources: bool,
     /// Show more output
-    #[arg(short = 'v', long, global = true)]
+    #[arg(long, global = true)]
     pub verbose: bool,
 }
 
@@ -132,6 +143,12 @@ pub enum Command {
     Stats(StatsArgs),
     /// Show the rcompose version information
     Version(VersionArgs),
+    /// Create a new image from a service container's changes
+    Commit(CommitArgs),
+    /// Export a service container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// List the project's volumes
+    Volumes(VolumesArgs),
     /// Watch the build context and sync, restart or rebuild services when files change
     Watch(WatchArgs),
     /// Deploy the project to a Swarm, and manage its stacks

@@ -23,6 +23,7 @@ pub struct WatchSettings {
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Do not build and start the services before watching
     #[arg(long)]
@@ -222,6 +223,7 @@ pub struct UpArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Build images before starting containers
     #[arg(long, conflicts_with = "no_build")]
@@ -273,6 +275,8 @@ pub struct DownArgs {
     pub timeout: Option<i64>,
 }
 
+pub use crate::render::template::Format;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Table,
@@ -281,6 +285,7 @@ pub enum ListFormat {
 
 #[derive(Debug, Args)]
 pub struct PsArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Show all stopped containers (including those created by the run command)
     #[arg(short, long)]
@@ -297,9 +302,9 @@ pub struct PsArgs {
     /// Filter services by a property (status=...)
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Option<String>,
-    /// Format the output
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    /// Format the output: table, json, or a Go template (`{{.Name}}`, `table {{.Name}}\t{{.State}}`)
+    #[arg(long, default_value = "table", value_parser = Format::parse)]
+    pub format: Format,
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
@@ -307,11 +312,13 @@ pub struct PsArgs {
 
 #[derive(Debug, Args)]
 pub struct ServicesArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct StopArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Specify a shutdown timeout in seconds
     #[arg(short, long, value_name = "SECONDS")]
@@ -320,6 +327,7 @@ pub struct StopArgs {
 
 #[derive(Debug, Args)]
 pub struct KillArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// SIGNAL to send to the container
     #[arg(short, long, default_value = "SIGKILL")]
@@ -331,6 +339,7 @@ pub struct KillArgs {
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Don't ask to confirm removal
     #[arg(short, long)]
@@ -345,6 +354,7 @@ pub struct RmArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Drops project when the first container stops
     #[arg(long)]
@@ -372,13 +382,14 @@ pub struct LsArgs {
     /// Filter output based on conditions provided (name=...)
     #[arg(long, value_name = "KEY=VALUE")]
     pub filter: Option<String>,
-    /// Format the output
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    /// Format the output: table, json, or a Go template (`{{.Name}}`, `table {{.Name}}\t{{.State}}`)
+    #[arg(long, default_value = "table", value_parser = Format::parse)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Do not use cache when building the image
     #[arg(long)]
@@ -408,6 +419,7 @@ pub enum PullCommandPolicy {
 
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Pull what it can and ignores images with pull failures
     #[arg(long)]
@@ -428,6 +440,7 @@ pub struct PullArgs {
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
+    /// Services to act on (default: all)
     pub services: Vec<String>,
     /// Push what it can and ignores images with push failures
     #[arg(long)]
@@ -441,11 +454,24 @@ pub struct PushArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ImagesArgs {
+pub struct VolumesArgs {
+    /// Only the volumes these services mount
     pub services: Vec<String>,
-    /// Format the output
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    /// Format the output: table, json, or a Go template (`{{.Name}} {{.Driver}}`)
+    #[arg(long, default_value = "table", value_parser = Format::parse)]
+    pub format: Format,
+    /// Only display volume names
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Services to act on (default: all)
+    pub services: Vec<String>,
+    /// Format the output: table, json, or a Go template (`{{.Name}}`, `table {{.Name}}\t{{.State}}`)
+    #[arg(long, default_value = "table", value_parser = Format::parse)]
+    pub format: Format,
     /// Only display IDs
     #[arg(short, long)]
     pub quiet: bool,

@@ -22,7 +22,9 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
     if !args.services.is_empty() {
         select_services(&mut project, &args.services)?;
     }
-    prune_unused(&mut project);
+    if !ctx.global.all_resources {
+        prune_unused(&mut project);
+    }
 
     let lines = |items: Vec<String>| -> String { items.into_iter().map(|s| s + "\n").collect() };
     let text = if args.quiet {

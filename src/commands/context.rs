@@ -122,7 +122,13 @@ impl Context {
     pub fn compose_options(&self) -> compose::Options {
         compose::Options {
             dry_run: self.global.dry_run,
-            parallel: self.env.parallel_limit(),
+            // `--parallel N` before COMPOSE_PARALLEL_LIMIT; -1 (or 0) is no limit
+            parallel: match self.global.parallel {
+                Some(n) if n > 0 => Some(n as usize),
+                Some(_) => None,
+                None => self.env.parallel_limit(),
+            },
+            all_resources: self.global.all_resources,
             ignore_orphans: self.env.ignore_orphans(),
             env_files: self.global.env_files.clone(),
             builder: self.env.builder(),

@@ -9,7 +9,7 @@ use crate::error::Error;
 pub async fn run(ctx: &Context, args: &ExecArgs) -> Result<(), Error> {
     let (engine, c) = ctx.container(&args.service, args.index, true).await?;
     let c = &c;
-    let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
+    let tty = args.tty && !args.no_tty && !args.detach && crate::term::stdin_is_tty();
     let mut env = args.env.clone();
     // `-e KEY` takes KEY from our environment, as in Compose
     for e in env.iter_mut() {
@@ -26,7 +26,7 @@ pub async fn run(ctx: &Context, args: &ExecArgs) -> Result<(), Error> {
         workdir: args.workdir.clone().unwrap_or_default(),
         privileged: args.privileged,
         tty,
-        stdin: !args.detach,
+        stdin: args.interactive && !args.detach,
     };
     let what = |e: crate::engine::EngineError| {
         Error::engine(format!("service `{}`: exec in {}", args.service, c.name), e)

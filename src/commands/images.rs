@@ -2,8 +2,8 @@
 
 use futures_util::future::try_join_all;
 
-use super::{Context, print};
-use crate::cli::{ImagesArgs, ListFormat};
+use super::{Context, print, templated};
+use crate::cli::{Format, ImagesArgs};
 use crate::compose::select;
 use crate::engine::Inventory;
 use crate::error::Error;
@@ -29,26 +29,27 @@ pub async fn run(ctx: &Context, args: &ImagesArgs) -> Result<(), Error> {
         ids.dedup();
         ids.into_iter().map(|i| i + "\n").collect()
     } else {
-        match args.format {
-            ListFormat::Json => {
-                let list: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|(c, i)| {
-                        let (repo, tag) = repo_tag(&c.image);
-                        serde_json::json!({
-                            "ID": i.id,
-                            "ContainerName": c.name,
-                            "Repository": repo,
-                            "Tag": tag,
-                            "Platform": i.platform,
-                            "Size": i.size,
-                            "LastTagTime": i.last_tagged,
-                        })
-                    })
-                    .collect();
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, i)| {
+                let (repo, tag) = repo_tag(&c.image);
+                serde_json::json!({
+                    "ID": i.id,
+                    "ContainerName": c.name,
+                    "Repository": repo,
+                    "Tag": tag,
+                    "Platform": i.platform,
+                    "Size": i.size,
+                    "LastTagTime": i.last_tagged,
+                })
+            })
+            .collect();
+        match templated(&args.format, &list, HEADERS) {
+            Some(text) => text?,
+            None if args.format == Format::Json => {
                 serde_json::to_string(&list).expect("json") + "\n"
             }
-            ListFormat::Table => {
+            None => {
                 let titles = [
                     "CONTAINER",
                     "REPOSITORY",
@@ -83,6 +84,18 @@ pub async fn run(ctx: &Context, args: &ImagesArgs) -> Result<(), Error> {
     };
     print(&text)
 }
+
+/// The columns of a `table` template (the reference takes no template here; these are its
+/// table's titles).
+const HEADERS: &[(&str, &str)] = &[
+    ("ContainerName", "CONTAINER"),
+    ("Repository", "REPOSITORY"),
+    ("Tag", "TAG"),
+    ("Platform", "PLATFORM"),
+    ("ID", "IMAGE ID"),
+    ("Size", "SIZE"),
+    ("LastTagTime", "CREATED"),
+];
 
 /// The repository and tag of an image reference (`latest` when it names none).
 fn repo_tag(image: &str) -> (String, String) {

@@ -217,12 +217,20 @@ pub async fn run(ctx: &Context, args: &LogsArgs) -> Result<(), Error> {
             Some((name, last)) = rx.recv() => {
                 last_seen.insert(name.clone(), last);
                 // a restart's `start` may have come before this stream's end
-                let again = engine.inspect_container(&name).await.is_ok_and(|s| s.status == Status::Running);
-                if again {
-                    let i = index.get(&name).copied().unwrap_or(0);
-                    follow(name.clone(), i, Some((last / 1_000_000_000) as i64), None, last);
-                } else {
-                    following.insert(name, false);
+                let state = engine.inspect_container(&name).await;
+                let i = index.get(&name).copied().unwrap_or(0);
+                match state {
+                    Ok(s) if s.status == Status::Running => {
+                        follow(name.clone(), i, Some((last / 1_000_000_000) as i64), None, last);
+                    }
+                    state => {
+                        // as Compose ends a followed container: `web-1 exited with code 137`
+                        if let Ok(s) = state && s.status.is_stopped() {
+                            let code = format!("exited with code {}", s.exit_code);
+                            printer.note(&short_name(&project, &name), i, &code);
+                        }
+                        following.insert(name, false);
+                    }
                 }
             }
             Some(Ok(e)) = events.next() => {

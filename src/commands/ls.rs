@@ -2,18 +2,23 @@
 
 use std::collections::BTreeMap;
 
-use super::{Context, print};
-use crate::cli::{ListFormat, LsArgs};
+use super::{Context, print, templated};
+use crate::cli::{Format, LsArgs};
 use crate::engine::Inventory;
 use crate::error::Error;
 use crate::names::labels;
 
 pub async fn run(ctx: &Context, args: &LsArgs) -> Result<(), Error> {
     let engine = ctx.engine().await?;
-    let containers = engine.list_containers(None, true).await?;
+    // as the reference: without -a, only running containers count (`running(2)`, not
+    // `exited(1), running(2)`); only containers a Compose made (with a config hash) count
+    let containers = engine.list_containers(None, args.all).await?;
     // project → (state → count, config files)
     let mut projects: BTreeMap<String, (BTreeMap<String, usize>, String)> = BTreeMap::new();
-    for c in &containers {
+    for c in containers
+        .iter()
+        .filter(|c| !c.label(labels::CONFIG_HASH).is_empty())
+    {
         let p = projects
             .entry(c.label(labels::PROJECT).to_string())
             .or_default();
@@ -35,11 +40,10 @@ pub async fn run(ctx: &Context, args: &LsArgs) -> Result<(), Error> {
     };
     let rows: Vec<(String, String, String)> = projects
         .into_iter()
-        .filter(|(name, (states, _))| {
-            (args.all || states.contains_key("running"))
-                && name_filter
-                    .as_ref()
-                    .is_none_or(|f| name.contains(f.as_str()))
+        .filter(|(name, _)| {
+            name_filter
+                .as_ref()
+                .is_none_or(|f| name.contains(f.as_str()))
         })
         .map(|(name, (states, files))| {
             let status: Vec<String> = states.iter().map(|(s, n)| format!("{s}({n})")).collect();
@@ -49,15 +53,21 @@ pub async fn run(ctx: &Context, args: &LsArgs) -> Result<(), Error> {
     let text = if args.quiet {
         rows.iter().map(|r| format!("{}\n", r.0)).collect()
     } else {
-        match args.format {
-            ListFormat::Json => {
-                let list: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|(n, s, f)| serde_json::json!({"Name": n, "Status": s, "ConfigFiles": f}))
-                    .collect();
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(n, s, f)| serde_json::json!({"Name": n, "Status": s, "ConfigFiles": f}))
+            .collect();
+        let headers = [
+            ("Name", "NAME"),
+            ("Status", "STATUS"),
+            ("ConfigFiles", "CONFIG FILES"),
+        ];
+        match templated(&args.format, &list, &headers) {
+            Some(text) => text?,
+            None if args.format == Format::Json => {
                 serde_json::to_string(&list).expect("json") + "\n"
             }
-            ListFormat::Table => {
+            None => {
                 let titles = ["NAME", "STATUS", "CONFIG FILES"];
                 let rows = rows.into_iter().map(|(n, s, f)| vec![n, s, f]);
                 crate::render::titled(&titles, rows, 20)

@@ -5,6 +5,7 @@
 
 mod attach;
 mod build;
+mod commit;
 mod completion;
 mod config;
 mod context;
@@ -13,6 +14,7 @@ mod create;
 mod down;
 mod events;
 mod exec;
+mod export;
 mod graph;
 mod images;
 mod lifecycle;
@@ -30,6 +32,7 @@ mod stats;
 mod top;
 mod up;
 mod version;
+mod volumes;
 mod wait;
 mod watch;
 
@@ -113,6 +116,9 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<(), Error> {
         Command::Attach(args) => attach::run(ctx, args).await,
         Command::Stats(args) => stats::run(ctx, args).await,
         Command::Watch(args) => watch::run(ctx, args).await,
+        Command::Volumes(args) => volumes::run(ctx, args).await,
+        Command::Commit(args) => commit::run(ctx, args).await,
+        Command::Export(args) => export::run(ctx, args).await,
         Command::Stack(args) => stack::run(ctx, args).await,
         Command::Config(_) | Command::Graph(_) | Command::Completion(_) | Command::Version(_) => {
             unreachable!("run without the engine")
@@ -178,6 +184,21 @@ fn block_on(f: impl std::future::Future<Output = Result<(), Error>>) -> Result<(
     // a read of a terminal's stdin may still be blocked in a thread: do not wait for it
     rt.shutdown_background();
     result
+}
+
+/// The rows printed by a `--format` template (`None` for `table` and `json`, which each
+/// command prints its own way); a template that does not fit the rows is an error of the flag.
+pub(crate) fn templated(
+    format: &crate::cli::Format,
+    rows: &[serde_json::Value],
+    headers: &[(&str, &str)],
+) -> Option<Result<String, Error>> {
+    let text = format.rows(rows, headers)?;
+    Some(text.map_err(|why| Error::Invalid {
+        flag: "--format".into(),
+        value: format.to_string(),
+        why,
+    }))
 }
 
 /// Writes to stdout; a closed pipe is not an error.

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{Context, print};
-use crate::cli::{ListFormat, PsArgs};
+use super::{Context, print, templated};
+use crate::cli::{Format, PsArgs};
 use crate::compose::select;
 use crate::engine::Status;
 use crate::engine::{ContainerInfo, Inventory};
@@ -42,14 +42,16 @@ pub async fn run(ctx: &Context, args: &PsArgs) -> Result<(), Error> {
         let names: BTreeSet<&str> = shown.iter().map(|c| c.service()).collect();
         names.into_iter().map(|n| format!("{n}\n")).collect()
     } else if args.quiet {
-        shown
-            .iter()
-            .map(|c| format!("{}\n", if args.no_trunc { &c.id } else { short(&c.id) }))
-            .collect()
+        // full IDs, as the reference prints them
+        shown.iter().map(|c| format!("{}\n", c.id)).collect()
     } else {
-        match args.format {
-            ListFormat::Json => shown.iter().map(|c| json_line(c) + "\n").collect(),
-            ListFormat::Table => table(&shown, args.no_trunc),
+        let rows: Vec<serde_json::Value> = shown.iter().map(|c| row(c)).collect();
+        match templated(&args.format, &rows, HEADERS) {
+            Some(text) => text?,
+            None if args.format == Format::Json => {
+                rows.iter().map(|r| json_line(r) + "\n").collect()
+            }
+            None => table(&shown, args.no_trunc),
         }
     };
     print(&text)
@@ -109,13 +111,41 @@ fn table(shown: &[&ContainerInfo], no_trunc: bool) -> String {
     crate::render::titled(&titles, rows, 10)
 }
 
-fn json_line(c: &ContainerInfo) -> String {
+/// The columns the reference heads in a `table` template (its other fields head `<no value>`).
+const HEADERS: &[(&str, &str)] = &[
+    ("ID", "CONTAINER ID"),
+    ("Name", "NAME"),
+    ("Image", "IMAGE"),
+    ("Command", "COMMAND"),
+    ("Service", "SERVICE"),
+    ("CreatedAt", "CREATED AT"),
+    ("RunningFor", "CREATED"),
+    ("Status", "STATUS"),
+    ("State", "STATE"),
+    ("Ports", "PORTS"),
+    ("Project", "PROJECT"),
+    ("Size", "SIZE"),
+    ("Labels", "LABELS"),
+];
+
+fn json_line(row: &serde_json::Value) -> String {
+    crate::render::json(
+        row,
+        crate::render::JsonStyle {
+            indent: false,
+            escape_dollar: false,
+        },
+    )
+}
+
+/// A container as the reference's `--format json` prints it.
+fn row(c: &ContainerInfo) -> serde_json::Value {
     let now = crate::clock::now_secs();
     let created = time_utc(c.created);
     let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let networks: Vec<&str> = c.networks.keys().map(String::as_str).collect();
     let volumes: Vec<&str> = c.volumes.keys().map(String::as_str).collect();
-    let v = serde_json::json!({
+    serde_json::json!({
         "Command": command(c, true),
         "CreatedAt": created,
         "ExitCode": c.exit_code().unwrap_or(0),
@@ -136,14 +166,7 @@ fn json_line(c: &ContainerInfo) -> String {
         "Size": "0B",
         "State": c.state,
         "Status": c.status,
-    });
-    crate::render::json(
-        &v,
-        crate::render::JsonStyle {
-            indent: false,
-            escape_dollar: false,
-        },
-    )
+    })
 }
 
 /// `2026-11-25 14:11:01 +0000 UTC`.

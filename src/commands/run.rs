@@ -96,7 +96,7 @@ fn adjust(ctx: &Context, project: &Project, args: &RunArgs, tty: bool) -> Result
 
 pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
     let project = ctx.load(std::slice::from_ref(&args.service))?;
-    let tty = !args.no_tty && !args.detach && crate::term::stdin_is_tty();
+    let tty = args.tty && !args.no_tty && !args.detach && crate::term::stdin_is_tty();
     let svc = adjust(ctx, &project, args, tty)?;
     let compose = ctx.compose().await?;
     let slug = slug()?;

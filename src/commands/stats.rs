@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::StreamExt;
 
 use super::Context;
-use crate::cli::{ListFormat, StatsArgs};
+use crate::cli::{Format, StatsArgs};
 use crate::compose::select;
 use crate::engine::{ContainerInfo, Interactive, Inventory, StatsSample};
 use crate::error::Error;
@@ -49,7 +49,7 @@ fn cells(r: &Row, no_trunc: bool) -> BTreeMap<&'static str, String> {
             ),
         ),
         ("CPUPerc", format!("{:.2}%", s.cpu_percent)),
-        ("Container", id.clone()),
+        ("Container", r.id.clone()),
         ("ID", id),
         ("MemPerc", format!("{mem_percent:.2}%")),
         (
@@ -69,12 +69,29 @@ fn cells(r: &Row, no_trunc: bool) -> BTreeMap<&'static str, String> {
     ])
 }
 
-fn render(rows: &[Row], format: ListFormat, no_trunc: bool) -> String {
-    if format == ListFormat::Json {
-        return rows
-            .iter()
-            .map(|r| format!("{}\n", serde_json::json!(cells(r, no_trunc))))
-            .collect();
+/// The columns the reference heads in a `table` template.
+const HEADERS: &[(&str, &str)] = &[
+    ("ID", "CONTAINER ID"),
+    ("Name", "NAME"),
+    ("CPUPerc", "CPU %"),
+    ("MemUsage", "MEM USAGE / LIMIT"),
+    ("MemPerc", "MEM %"),
+    ("NetIO", "NET I/O"),
+    ("BlockIO", "BLOCK I/O"),
+    ("PIDs", "PIDS"),
+    ("Container", "CONTAINER"),
+];
+
+fn render(rows: &[Row], format: &Format, no_trunc: bool) -> Result<String, Error> {
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::json!(cells(r, no_trunc)))
+        .collect();
+    if let Some(text) = super::templated(format, &values, HEADERS) {
+        return text;
+    }
+    if *format == Format::Json {
+        return Ok(values.iter().map(|v| format!("{v}\n")).collect());
     }
     let titles = [
         "CONTAINER ID",
@@ -93,7 +110,7 @@ fn render(rows: &[Row], format: ListFormat, no_trunc: bool) -> String {
         let c = cells(r, no_trunc);
         keys.map(|k| c[k].clone()).to_vec()
     });
-    crate::render::titled(&titles, table, 0)
+    Ok(crate::render::titled(&titles, table, 0))
 }
 
 pub async fn run(ctx: &Context, args: &StatsArgs) -> Result<(), Error> {
@@ -121,7 +138,7 @@ pub async fn run(ctx: &Context, args: &StatsArgs) -> Result<(), Error> {
                 sample: r?.unwrap_or_default(),
             });
         }
-        return super::print(&render(&rows, args.format, args.no_trunc));
+        return super::print(&render(&rows, &args.format, args.no_trunc)?);
     }
     let latest: Arc<Mutex<BTreeMap<String, Row>>> = Arc::default();
     for c in &containers {
@@ -146,7 +163,7 @@ pub async fn run(ctx: &Context, args: &StatsArgs) -> Result<(), Error> {
             _ = tick.tick() => {
                 let text = {
                     let rows: Vec<Row> = latest.lock().expect("stats lock").values().cloned().collect();
-                    render(&rows, args.format, args.no_trunc)
+                    render(&rows, &args.format, args.no_trunc)?
                 };
                 super::print(&if clear { format!("\x1b[2J\x1b[H{text}") } else { text })?;
             }

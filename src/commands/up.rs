@@ -65,7 +65,7 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
         // stops (a second Ctrl-C kills it); detached, it stays; the next `up` converges from there
         super::Run::Interrupted { forced } => {
             if !args.detach && !args.wait {
-                let scope = plan::services_in_scope(&project, &args.services, args.no_deps);
+                let scope = interrupted_scope(&project, args);
                 if forced {
                     compose
                         .stop_all(&project, &scope, args.timeout, true)
@@ -145,6 +145,16 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
         &mut interrupts,
     )
     .await
+}
+
+/// What Ctrl-C stops in an attached `up`: the services the command names (their dependencies
+/// keep running, as in Compose), or all of them when it names none.
+fn interrupted_scope(project: &Project, args: &UpArgs) -> BTreeSet<String> {
+    if args.services.is_empty() {
+        plan::services_in_scope(project, &args.services, args.no_deps)
+    } else {
+        args.services.iter().cloned().collect()
+    }
 }
 
 /// What the log followers report.
@@ -302,6 +312,7 @@ async fn attach(
             }
             _ = interrupts.recv() => {
                 eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+                let scope = interrupted_scope(project, args);
                 tokio::select! {
                     r = compose.stop_all(project, &scope, args.timeout, false) => r?,
                     _ = interrupts.recv() => compose.stop_all(project, &scope, args.timeout, true).await?,

@@ -44,6 +44,13 @@ impl<E: Engine> Compose<E> {
                 .retain(|c| services.iter().any(|s| s == c.service()));
             observed.networks.clear();
             observed.volumes.clear();
+            if let Some(p) = target.model() {
+                let theirs: Vec<String> = services
+                    .iter()
+                    .filter_map(|s| Some(crate::names::image_name(&p.name, s, p.services.get(s)?)))
+                    .collect();
+                observed.images.retain(|i, _| theirs.contains(i));
+            }
         }
         if opts.volumes {
             self.refuse_shared_volumes(target.name(), &observed).await?;

@@ -69,6 +69,8 @@ pub struct Options {
     pub dry_run: bool,
     /// At most this many engine calls at a time (`None`: no limit).
     pub parallel: Option<usize>,
+    /// `up` creates every network and volume of the model, used or not (`--all-resources`).
+    pub all_resources: bool,
     /// Orphan containers are not reported.
     pub ignore_orphans: bool,
     /// `--env-file` files given (a container label).

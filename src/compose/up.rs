@@ -40,6 +40,34 @@ impl Converged {
 /// How many times a converge observes and plans again when the world changed under it.
 const RETRIES: u32 = 5;
 
+/// The containers in scope that the plan leaves as they are, running: Compose says so,
+/// `Container p-web-1  Running`, so that an `up` with nothing to do still answers.
+fn still_running(
+    project: &Project,
+    seen: &Observed,
+    opts: &UpOptions,
+    plan: &Plan,
+    progress: &dyn Progress,
+) {
+    if opts.no_start {
+        return;
+    }
+    let touched: BTreeSet<String> = plan.steps.iter().map(|s| s.op.resource()).collect();
+    let scope = plan::services_in_scope(project, &opts.services, opts.no_deps);
+    let mut kept: Vec<&ContainerInfo> = seen
+        .containers
+        .iter()
+        .filter(|c| !c.is_oneoff() && c.is_running() && scope.contains(c.service()))
+        .collect();
+    kept.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in kept {
+        let id = format!("Container {}", c.name);
+        if !touched.contains(&id) {
+            progress.event(crate::progress::Event::done(&id, "Running"));
+        }
+    }
+}
+
 /// The pause before looking again: longer with each attempt, and different for each process, so
 /// that runs which raced step apart.
 fn backoff(attempt: u32) -> std::time::Duration {
@@ -112,6 +140,9 @@ impl<E: Engine> Compose<E> {
                     .map(|_| None)
             } else {
                 let plan = plan::up(project, seen, &opts)?;
+                if attempt == 0 {
+                    still_running(project, seen, &opts, &plan, progress);
+                }
                 self.run_plan(&project.name, &plan, progress)
                     .await
                     .map(|_| Some(plan))
@@ -145,6 +176,7 @@ impl<E: Engine> Compose<E> {
         UpOptions {
             env_files: self.options().env_files.clone(),
             ignore_orphans: opts.ignore_orphans || self.options().ignore_orphans,
+            all_resources: opts.all_resources || self.options().all_resources,
             ..opts.clone()
         }
     }

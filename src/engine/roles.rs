@@ -13,10 +13,10 @@ use super::swarm::{
     SwarmTask,
 };
 use super::{
-    BoxStream, BuildContext, BuildOutput, BuildRequest, ContainerCreateBody, ContainerEvent,
-    ContainerInfo, ContainerState, EndpointSettings, EngineEvent, ExecRequest, ImageInfo, LogChunk,
-    LogOptions, NetworkCreateRequest, NetworkInfo, PathStat, Processes, PullProgress, Result,
-    Session, StatsSample, VolumeCreateRequest, VolumeInfo,
+    BoxStream, BuildContext, BuildOutput, BuildRequest, CommitSpec, ContainerCreateBody,
+    ContainerEvent, ContainerInfo, ContainerState, EndpointSettings, EngineEvent, ExecRequest,
+    ImageInfo, LogChunk, LogOptions, NetworkCreateRequest, NetworkInfo, PathStat, Processes,
+    PullProgress, Result, Session, StatsSample, VolumeCreateRequest, VolumeInfo,
 };
 
 /// What the engine has: the listings and lookups observation reads.
@@ -246,6 +246,14 @@ pub trait Interactive: Engine {
     ) -> impl Future<Output = Result<Option<PathStat>>> + Send;
     /// `path` in the container as a tar stream.
     fn download(&self, container: &str, path: &str) -> BoxStream<'static, Result<Vec<u8>>>;
+    /// The container's whole filesystem as a tar stream.
+    fn export(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>>>;
+    /// Makes an image of the container's changes; its ID.
+    fn commit(
+        &self,
+        container: &str,
+        spec: CommitSpec,
+    ) -> impl Future<Output = Result<String>> + Send;
     /// Extracts a tar into folder `path` of the container (`copy_uid_gid`: keep the tar's owners).
     fn upload_archive(
         &self,

@@ -161,6 +161,10 @@ pub struct VolumeInfo {
     pub name: String,
     pub driver: String,
     pub labels: BTreeMap<String, String>,
+    /// Where the volume's data is on the engine's host.
+    pub mountpoint: String,
+    /// `local` or `global`.
+    pub scope: String,
 }
 
 /// A container's state from an inspection.
@@ -367,6 +371,19 @@ pub struct ExecRequest {
 pub struct Session {
     pub output: BoxStream<'static, Result<LogChunk>>,
     pub input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+/// An image made from a container's changes (`POST /commit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitSpec {
+    /// `repo:tag`, or empty for an untagged image.
+    pub reference: String,
+    pub author: String,
+    pub message: String,
+    /// Dockerfile instructions applied to the image's configuration (`ENV A=1`, `CMD ...`).
+    pub changes: Vec<String>,
+    /// Pause the container while it is committed.
+    pub pause: bool,
 }
 
 /// A path in a container (`HEAD /containers/{id}/archive`).

@@ -108,6 +108,8 @@ impl<E: Engine> Executor<'_, E> {
         }
         let mut ready: VecDeque<usize> = (0..steps.len()).filter(|&i| waiting[i] == 0).collect();
         let mut running = FuturesUnordered::new();
+        // waits apart: a failure ends them at once (`up --wait` fails fast)
+        let mut waits = FuturesUnordered::new();
         let mut failure: Option<ExecError> = None;
         let mut warnings = Vec::new();
         let limit = self.limit.unwrap_or(usize::MAX).max(1);
@@ -123,12 +125,24 @@ impl<E: Engine> Executor<'_, E> {
                     break;
                 };
                 let i = ready.remove(pos).expect("a valid position");
-                if !steps[i].op.is_wait() {
+                let step = self.step(&steps[i]).map(move |r| (i, r));
+                if steps[i].op.is_wait() {
+                    waits.push(step);
+                } else {
                     calls += 1;
+                    running.push(step);
                 }
-                running.push(self.step(&steps[i]).map(move |r| (i, r)));
             }
-            let Some((i, result)) = running.next().await else {
+            if failure.is_some() {
+                // nothing more starts: what a wait under way awaits no longer matters
+                waits.clear();
+            }
+            let next = tokio::select! {
+                Some(r) = running.next(), if !running.is_empty() => Some(r),
+                Some(r) = waits.next(), if !waits.is_empty() => Some(r),
+                else => None,
+            };
+            let Some((i, result)) = next else {
                 break;
             };
             if !steps[i].op.is_wait() {

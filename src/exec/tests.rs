@@ -63,6 +63,20 @@ async fn a_failure_stops_new_steps_and_names_the_service() {
 }
 
 #[tokio::test]
+async fn a_failure_ends_the_waits_under_way() {
+    // d waits for a, whose healthcheck never passes; b's start fails meanwhile
+    let fake = Fake::slow(Duration::from_millis(20));
+    fake.never_healthy.lock().unwrap().push("a".into());
+    *fake.fail.lock().unwrap() = Some("start p-b-1".into());
+    let plan = plan(FLAT);
+    // a guard against a hang (the bug: the executor waited for the wait), not a time target
+    let ran = tokio::time::timeout(Duration::from_secs(60), run(&fake, &plan, None)).await;
+    let e = ran.expect("the executor returned").unwrap_err();
+    assert_eq!(e.to_string(), "service `b`: start container p-b-1: boom");
+    assert!(!fake.calls().iter().any(|l| l == "start p-d-1"));
+}
+
+#[tokio::test]
 async fn the_parallel_limit_is_honoured() {
     let fake = Fake::slow(Duration::from_millis(20));
     run(&fake, &plan(FLAT), Some(2)).await.unwrap();

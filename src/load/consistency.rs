@@ -159,6 +159,92 @@ fn keywords(dict: &Node, name: &str, svc: &crate::model::Service) -> Vec<LoadErr
     errors
 }
 
+/// An error at the key path `at` (its line and column when the files have it).
+fn located(dict: &Node, kind: ErrorKind, at: &[&str], message: String) -> LoadError {
+    let mut e = LoadError::new(kind, message).path(at.join("."));
+    if let Some(n) = span_of(dict, at) {
+        e = e.at(&n.span);
+    }
+    e
+}
+
+/// The pairs of keys that say one thing twice and must agree, as Compose requires: `mem_limit`
+/// and `deploy.resources.limits.memory`, `cpus` and `.cpus`, `pids_limit` and `.pids`,
+/// `mem_reservation` and `deploy.resources.reservations.memory`, `scale` and `deploy.replicas`;
+/// and a `platform` that `build.platforms` must list.
+fn same_twice(dict: &Node, name: &str, svc: &crate::model::Service) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    let mut pair = |key: &str, other: &[&str], set: bool, distinct: bool| {
+        if set && distinct {
+            let e = located(
+                dict,
+                ErrorKind::Conflict,
+                &["services", name, key],
+                format!("`{key}` and `{}` have distinct values", other.join(".")),
+            );
+            errors.push(
+                e.hint("keep one of them (they set the same thing), or give both the same value"),
+            );
+        }
+    };
+    let deploy = svc.deploy.as_ref();
+    let resources = deploy.map(|d| &d.resources);
+    if let Some(limits) = resources.and_then(|r| r.limits.as_ref()) {
+        let at = ["deploy", "resources", "limits", "memory"];
+        pair(
+            "mem_limit",
+            &at,
+            svc.mem_limit.0 != 0 && limits.memory.0 != 0,
+            svc.mem_limit != limits.memory,
+        );
+        let at = ["deploy", "resources", "limits", "cpus"];
+        pair(
+            "cpus",
+            &at,
+            svc.cpus != 0.0 && limits.cpus != 0.0,
+            svc.cpus != limits.cpus,
+        );
+        let at = ["deploy", "resources", "limits", "pids"];
+        pair(
+            "pids_limit",
+            &at,
+            svc.pids_limit != 0 && limits.pids != 0,
+            svc.pids_limit != limits.pids,
+        );
+    }
+    if let Some(reserved) = resources.and_then(|r| r.reservations.as_ref()) {
+        let at = ["deploy", "resources", "reservations", "memory"];
+        let set = svc.mem_reservation.0 != 0 && reserved.memory.0 != 0;
+        pair(
+            "mem_reservation",
+            &at,
+            set,
+            svc.mem_reservation != reserved.memory,
+        );
+    }
+    if let (Some(scale), Some(replicas)) = (svc.scale, deploy.and_then(|d| d.replicas)) {
+        pair("scale", &["deploy", "replicas"], true, scale != replicas);
+    }
+    if let Some(build) = &svc.build
+        && !svc.platform.is_empty()
+        && !build.platforms.is_empty()
+        && !build.platforms.contains(&svc.platform)
+    {
+        let e = located(
+            dict,
+            ErrorKind::Conflict,
+            &["services", name, "platform"],
+            format!(
+                "platform {:?} is not one of `build.platforms` ({})",
+                svc.platform,
+                build.platforms.join(", ")
+            ),
+        );
+        errors.push(e.hint("add it to `build.platforms`, or build for the platforms listed"));
+    }
+    errors
+}
+
 /// Checks references across the project; all problems are reported together.
 pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
     let mut errors = Vec::new();
@@ -255,8 +341,26 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
             }
         }
         errors.extend(keywords(dict, name, svc));
+        errors.extend(same_twice(dict, name, svc));
         if svc.container_name.is_empty() {
             continue;
+        }
+        if let Some((first, _)) = project
+            .services
+            .iter()
+            .find(|(other, s)| s.container_name == svc.container_name && *other < name)
+        {
+            let e = located(
+                dict,
+                ErrorKind::Conflict,
+                &["services", name, "container_name"],
+                format!(
+                    "container name {:?} is already the name of service {first}'s container",
+                    svc.container_name
+                ),
+            );
+            errors
+                .push(e.hint("container names are unique on an engine: give each service its own"));
         }
         if let Some(scale) = svc.scale.or(svc.deploy.as_ref().and_then(|d| d.replicas))
             && scale > 1

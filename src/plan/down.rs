@@ -189,6 +189,17 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
                 images.insert(c.image.clone());
             }
         }
+        // and the model's that the engine has: after a plain `down`, no container names them
+        if let Some(p) = model {
+            for (key, s) in &p.services {
+                let image = crate::names::image_name(&p.name, key, s);
+                if (*which == RemoveImages::All || s.image.is_empty())
+                    && observed.images.contains_key(&image)
+                {
+                    images.insert(image);
+                }
+            }
+        }
         for image in images {
             let rm = Op::RemoveImage { image };
             plan.add(rm, Group::Project, removed.clone(), Reason::None);

@@ -96,17 +96,23 @@ pub fn heal(observed: &Observed, timeout: Option<i64>) -> Plan {
     plan
 }
 
-/// The steps creating the missing networks and volumes the services in `scope` use (external
-/// ones must exist); returns them, for the containers to wait on.
+/// The steps creating the missing networks and volumes the services in `scope` use (`all`:
+/// every one of the model; external ones must exist); returns them, for the containers to wait
+/// on.
 pub(super) fn infra(
     project: &Project,
     observed: &Observed,
     scope: &BTreeSet<String>,
+    all: bool,
     plan: &mut Plan,
 ) -> Result<Vec<usize>, PlanError> {
     // networks and volumes the services in scope use
     let mut net_keys = BTreeSet::new();
     let mut vol_keys = BTreeSet::new();
+    if all {
+        net_keys.extend(project.networks.keys().cloned());
+        vol_keys.extend(project.volumes.keys().cloned());
+    }
     for name in scope {
         let svc = &project.services[name];
         if svc.network_mode.is_empty() {

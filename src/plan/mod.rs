@@ -197,6 +197,8 @@ pub struct UpOptions {
     pub env_files: Vec<String>,
     /// Orphan containers are not reported (`COMPOSE_IGNORE_ORPHANS`).
     pub ignore_orphans: bool,
+    /// Every network and volume of the model is created, used or not (`--all-resources`).
+    pub all_resources: bool,
 }
 
 /// The services `names` need (themselves and what they depend on, unless `no_deps`).

@@ -36,7 +36,7 @@ pub struct OneOff {
 pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let scope = BTreeSet::from([o.service.clone()]);
-    let mut deps = infra::infra(project, observed, &scope, &mut plan)?;
+    let mut deps = infra::infra(project, observed, &scope, false, &mut plan)?;
     if o.wait_for_deps {
         // the dependencies are up (the command ran `up` for them): only their conditions wait
         let mut requirements = Vec::new();

@@ -25,7 +25,7 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
             return Err(error(None, format!("no such service: {s}"), None));
         }
     }
-    let infra = infra::infra(project, observed, &scope, &mut plan)?;
+    let infra = infra::infra(project, observed, &scope, opts.all_resources, &mut plan)?;
     // containers, dependencies first
     let graph = crate::graph::Graph::new(project).map_err(|e| error(None, e.to_string(), None))?;
     let order: Vec<String> = graph

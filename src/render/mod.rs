@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::model::Project;
 
+pub(crate) mod template;
 mod yaml;
 
 /// The project as `docker compose config --format json` prints it: Go marshals the top level

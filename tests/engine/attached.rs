@@ -209,6 +209,32 @@ fn ctrl_c_while_up_still_creates_and_starts_stops_what_it_started() {
     assert_eq!(state(&after[&format!("{}-s0-1", p.name)]), "running");
 }
 
+#[test]
+fn ctrl_c_in_up_of_one_service_stops_that_service_and_not_its_dependencies() {
+    let p = Project::new(
+        "ctrlcnamed",
+        "services:\n  worker:\n    image: IMAGE\n    command: [sh, -c, 'echo ready; exec sleep 300']\n    init: true\n    depends_on: [db]\n  db:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n",
+    );
+    let mut child = command(&p, &["up", "worker"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rcompose runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a log line").expect("readable");
+    assert!(first.ends_with("| ready"), "{first}");
+    interrupt(&child);
+    let status = child.wait().expect("rcompose ends");
+    assert_eq!(status.code(), Some(130));
+    let containers = p.containers();
+    // as the reference does: what the command attached to stops, the dependency runs on
+    assert_eq!(
+        state(&containers[&format!("{}-worker-1", p.name)]),
+        "exited"
+    );
+    assert_eq!(state(&containers[&format!("{}-db-1", p.name)]), "running");
+}
+
 /// Ctrl-C, as a terminal sends it.
 fn interrupt(child: &std::process::Child) {
     signal(child.id(), "INT");

@@ -83,6 +83,17 @@ fn logs_follow_picks_up_a_restart_and_ends_when_all_stop() {
     });
     p.ok(&["stop", "-t", "0"]);
     assert_eq!(live.exit_code(30), Some(0));
+    // each stop ends with Compose's line for it (the restart's, then this one's)
+    eventually(10, "the second exit line", || {
+        while let Ok(l) = live.lines.try_recv() {
+            live.seen.push(l);
+        }
+        let exits = live
+            .seen
+            .iter()
+            .filter(|l| l.starts_with("app-1 exited with code "));
+        (exits.count() == 2).then_some(())
+    });
     assert_eq!(
         live.seen.iter().filter(|l| *l == "started").count(),
         2,
@@ -162,7 +173,7 @@ fn exec_passes_exit_codes_env_workdir_user_and_stdin() {
 
 /// Runs rcompose on a new pseudo-terminal of `cols`×`rows`; returns the master side and the
 /// child (the terminal is its controlling one).
-fn on_pty(
+pub fn on_pty(
     p: &Project,
     args: &[&str],
     cols: u16,

@@ -371,6 +371,16 @@ fn no_build_refuses_and_down_rmi_local_removes_built_images() {
         "the built image is gone"
     );
     assert!(image_id(IMAGE).is_some(), "the pulled one stays");
+    // after a plain `down` no container names the image: the model does
+    p.ok(&["up", "-d"]);
+    p.ok(&["down", "-t", "0"]);
+    assert!(image_id(&format!("{}-app", p.name)).is_some());
+    p.ok(&["down", "-v", "--rmi", "local"]);
+    assert!(
+        image_id(&format!("{}-app", p.name)).is_none(),
+        "the built image is gone after a plain down too"
+    );
+    assert!(image_id(IMAGE).is_some(), "the pulled one stays");
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod images;
 mod interop;
 mod keys;
 mod lifecycle;
+mod parity;
 mod races;
 mod signals;
 mod watch;

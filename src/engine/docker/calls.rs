@@ -62,11 +62,7 @@ impl Inventory for Docker {
             .volumes
             .unwrap_or_default()
             .into_iter()
-            .map(|v| VolumeInfo {
-                name: v.name,
-                driver: v.driver,
-                labels: v.labels.into_iter().collect(),
-            })
+            .map(volume_info)
             .collect())
     }
 
@@ -96,11 +92,7 @@ impl Inventory for Docker {
 
     async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {
         match self.client.inspect_volume(name).await {
-            Ok(v) => Ok(Some(VolumeInfo {
-                name: v.name,
-                driver: v.driver,
-                labels: v.labels.into_iter().collect(),
-            })),
+            Ok(v) => Ok(Some(volume_info(v))),
             Err(e) => match map_err(e) {
                 e if e.is_not_found() => Ok(None),
                 e => Err(e),
@@ -549,5 +541,15 @@ impl Watcher for Docker {
             .map_err(map_err)
             .map_ok(log_chunk);
         Box::pin(stream)
+    }
+}
+
+fn volume_info(v: bollard::models::Volume) -> VolumeInfo {
+    VolumeInfo {
+        name: v.name,
+        driver: v.driver,
+        labels: v.labels.into_iter().collect(),
+        mountpoint: v.mountpoint,
+        scope: v.scope.map(|s| s.to_string()).unwrap_or_default(),
     }
 }

@@ -5,8 +5,8 @@ use bollard::query_parameters as q;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::super::{
-    BoxStream, EngineEvent, ExecRequest, Interactive, PathStat, Processes, Result, Session,
-    StatsSample,
+    BoxStream, CommitSpec, EngineEvent, ExecRequest, Interactive, PathStat, Processes, Result,
+    Session, StatsSample,
 };
 use super::{Docker, log_chunk, map_err, project_filter, sorted};
 
@@ -146,6 +146,41 @@ impl Interactive for Docker {
                 .map_err(map_err)
                 .map_ok(|b| b.to_vec()),
         )
+    }
+
+    fn export(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>>> {
+        Box::pin(
+            self.streams
+                .export_container(container)
+                .map_err(map_err)
+                .map_ok(|b| b.to_vec()),
+        )
+    }
+
+    async fn commit(&self, container: &str, spec: CommitSpec) -> Result<String> {
+        let (repo, tag) = match spec.reference.rsplit_once(':') {
+            // a colon in the last path segment separates the tag (not a registry's port)
+            Some((r, t)) if !t.contains('/') => (r.to_string(), Some(t.to_string())),
+            _ => (spec.reference.clone(), None),
+        };
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        let opts = q::CommitContainerOptions {
+            container: Some(container.to_string()),
+            repo: some(repo),
+            tag,
+            comment: some(spec.message),
+            author: some(spec.author),
+            pause: spec.pause,
+            // the engine reads the changes as the lines of one Dockerfile
+            changes: some(spec.changes.join("\n")),
+        };
+        let config = bollard::models::ContainerConfig::default();
+        let r = self
+            .client
+            .commit_container(opts, config)
+            .await
+            .map_err(map_err)?;
+        Ok(r.id)
     }
 
     async fn upload_archive(

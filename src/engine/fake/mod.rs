@@ -69,6 +69,8 @@ pub struct Fake {
     pub delay: Duration,
     /// Containers of these services exit with this code as soon as they start.
     pub exits: Mutex<BTreeMap<String, i64>>,
+    /// The healthchecks of these services never pass (their health stays `starting`).
+    pub never_healthy: Mutex<Vec<String>>,
     busy: AtomicUsize,
     most_busy: AtomicUsize,
 }
@@ -82,6 +84,7 @@ impl Default for Fake {
             fail: Mutex::default(),
             delay: Duration::ZERO,
             exits: Mutex::default(),
+            never_healthy: Mutex::default(),
             busy: AtomicUsize::new(0),
             most_busy: AtomicUsize::new(0),
         }
@@ -368,6 +371,8 @@ impl Resources for Fake {
             name: name.clone(),
             driver: "local".into(),
             labels: s.labels.unwrap_or_default().into_iter().collect(),
+            mountpoint: format!("/var/lib/docker/volumes/{name}/_data"),
+            scope: "local".into(),
         };
         self.world
             .lock()
@@ -437,14 +442,17 @@ impl Resources for Fake {
     async fn start_container(&self, n: &str) -> Result<()> {
         self.call(format!("start {n}")).await?;
         let exits = self.exits.lock().expect("fake exits").clone();
+        let never_healthy = self.never_healthy.lock().expect("fake health").clone();
         self.change(n, |c| {
             c.status = Status::Running;
             let mut actions = vec![Action::Start];
-            if c.has_healthcheck {
+            let service = c.labels.get(labels::SERVICE).cloned().unwrap_or_default();
+            if c.has_healthcheck && never_healthy.contains(&service) {
+                c.health = Health::Starting;
+            } else if c.has_healthcheck {
                 c.health = Health::Healthy;
                 actions.push(Action::Health(Health::Healthy));
             }
-            let service = c.labels.get(labels::SERVICE).cloned().unwrap_or_default();
             if let Some(&code) = exits.get(&service) {
                 c.status = Status::Exited;
                 c.exit_code = code;

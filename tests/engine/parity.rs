@@ -1,0 +1,445 @@
+//! Compose parity on the real engine, side by side with the reference where it can do the same:
+//! `volumes`, `commit`, `export`, Go templates in `--format`, full IDs from `ps -q`, `exec -it` and
+//! `run -it` on a pseudo-terminal, and values the engine would refuse stopping `up` before it
+//! creates anything.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+
+use super::interop::{compose_ref, reference};
+use super::*;
+
+const APP: &str = "
+services:
+  web:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    volumes: [data:/data, ./here:/here]
+  db:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    volumes: [dbdata:/d]
+volumes:
+  data:
+  dbdata:
+    labels: {tier: db}
+";
+
+fn sorted_lines(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text.lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+/// A JSON line's `Labels` (`a=1,b=2`, in Go's map order in the reference) as a set.
+fn label_set(v: &serde_json::Value) -> BTreeSet<String> {
+    v["Labels"]
+        .as_str()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn volumes_lists_the_projects_volumes_as_the_reference_does() {
+    let p = Project::new("volumes", APP);
+    p.ok(&["up", "-d"]);
+    let (data, dbdata) = (format!("{}_data", p.name), format!("{}_dbdata", p.name));
+    assert_eq!(
+        p.ok(&["volumes"]),
+        format!("DRIVER    VOLUME NAME\nlocal     {data}\nlocal     {dbdata}\n")
+    );
+    assert_eq!(p.ok(&["volumes", "-q", "web"]), format!("{data}\n"));
+    let json = p.ok(&["volumes", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{json}");
+    assert_eq!(rows[1]["Name"], dbdata.as_str());
+    assert!(label_set(&rows[1]).contains("tier=db"), "{json}");
+    assert!(
+        rows[1]["Mountpoint"].as_str().unwrap().ends_with("/_data"),
+        "{json}"
+    );
+    let table = p.ok(&["volumes", "--format", "table {{.Name}}\\t{{.Scope}}"]);
+    assert_eq!(
+        table.lines().next(),
+        Some("VOLUME NAME").map(|_| table.lines().next().unwrap())
+    );
+    assert!(table.starts_with("VOLUME NAME"), "{table}");
+    assert!(table.contains(&format!("{dbdata}   local")), "{table}");
+    let out = p.run(&["volumes", "--format", "{{.Nope}}"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("can't evaluate field Nope"),
+        "{}",
+        stderr(&out)
+    );
+
+    let Some(bin) = reference() else { return };
+    let theirs = compose_ref(&bin, &p, &["volumes", "-q"]);
+    assert_eq!(
+        sorted_lines(&stdout(&theirs)),
+        sorted_lines(&p.ok(&["volumes", "-q"]))
+    );
+    let tpl = "{{.Name}} {{.Driver}} {{.Scope}} {{.Mountpoint}} {{.Size}} {{upper .Driver}}";
+    let theirs = compose_ref(&bin, &p, &["volumes", "--format", tpl]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    assert_eq!(
+        sorted_lines(&stdout(&theirs)),
+        sorted_lines(&p.ok(&["volumes", "--format", tpl]))
+    );
+    let theirs = compose_ref(&bin, &p, &["volumes", "--format", "json"]);
+    let mut theirs: Vec<serde_json::Value> = stdout(&theirs)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    theirs.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
+    for (mine, theirs) in rows.iter().zip(&theirs) {
+        let (mut a, mut b) = (mine.clone(), theirs.clone());
+        // the volumes were made by rcompose: the same labels, in an order of Go's choosing
+        assert_eq!(label_set(&a), label_set(&b));
+        a["Labels"] = serde_json::Value::Null;
+        b["Labels"] = serde_json::Value::Null;
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn ps_and_stats_templates_and_ids_print_as_the_references_do() {
+    let p = Project::new("templates", APP);
+    p.ok(&["up", "-d"]);
+    let ids: Vec<String> = {
+        let mut v: Vec<String> = p
+            .containers()
+            .values()
+            .map(|c| c.id.clone().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    // full IDs, one per line
+    assert_eq!(sorted_lines(&p.ok(&["ps", "-q"])), ids);
+    let table = p.ok(&[
+        "ps",
+        "--format",
+        "table {{.Name}}\\t{{.Service}}\\t{{.Health}}\\t{{.State}}",
+    ]);
+    let web = format!("{}-web-1", p.name);
+    assert!(table.starts_with("NAME "), "{table}");
+    assert!(
+        table.lines().next().unwrap().contains("<no value>"),
+        "{table}"
+    );
+    assert!(table.contains(&format!("{web}   web")), "{table}");
+    let plain = p.ok(&[
+        "ps",
+        "--format",
+        "{{.Name}}|{{upper .Service}}|{{json .State}}",
+        "web",
+    ]);
+    assert_eq!(plain, format!("{web}|WEB|\"running\"\n"));
+    let out = p.run(&["ps", "--format", "{{.Name"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("unclosed"), "{}", stderr(&out));
+    let stats = p.ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.Container}}",
+    ]);
+    assert_eq!(
+        sorted_lines(&stats),
+        vec![
+            format!(
+                "{}-db-1 {}",
+                p.name,
+                p.containers()[&format!("{}-db-1", p.name)]
+                    .id
+                    .clone()
+                    .unwrap()
+            ),
+            format!("{web} {}", p.containers()[&web].id.clone().unwrap()),
+        ]
+    );
+
+    let Some(bin) = reference() else { return };
+    // the same header, the same rows (the reference's stats come in the order they arrive)
+    let same = |args: &[&str]| {
+        let theirs = compose_ref(&bin, &p, args);
+        assert!(theirs.status.success(), "{args:?}: {}", stderr(&theirs));
+        let (theirs, ours) = (stdout(&theirs), p.ok(args));
+        assert_eq!(theirs.lines().next(), ours.lines().next(), "{args:?}");
+        assert_eq!(sorted_lines(&theirs), sorted_lines(&ours), "{args:?}");
+    };
+    same(&["ps", "-q"]);
+    same(&[
+        "ps",
+        "--format",
+        "table {{.ID}}\\t{{.Name}}\\t{{.Image}}\\t{{.Service}}\\t{{.Health}}\\t{{.Project}}",
+    ]);
+    same(&[
+        "ps",
+        "--format",
+        "{{.Name}} {{title .Service}} {{truncate .Image 7}} {{json .Publishers}}",
+    ]);
+    same(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "table {{.Name}}\\t{{.Container}}\\t{{.ID}}",
+    ]);
+}
+
+#[test]
+fn a_second_up_says_what_runs_and_ls_counts_running_containers_unless_all() {
+    let p = Project::new("running", APP);
+    p.ok(&["up", "-d"]);
+    let again = p.run(&["--progress", "plain", "up", "-d"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        sorted_lines(&stderr(&again)),
+        vec![
+            format!(" Container {}-db-1  Running", p.name),
+            format!(" Container {}-web-1  Running", p.name),
+        ]
+    );
+    p.ok(&["stop", "-t", "0", "db"]);
+    // this project's entry (a name filter matches the names containing it)
+    let entry = |out: &str| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        let found = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["Name"] == p.name.as_str());
+        found.cloned().unwrap_or_default()
+    };
+    let filter = format!("name={}", p.name);
+    let ls = |all: bool| -> Vec<&str> {
+        let mut args = vec!["ls", "--format", "json", "--filter", filter.as_str()];
+        if all {
+            args.push("-a");
+        }
+        args
+    };
+    assert_eq!(entry(&p.ok(&ls(false)))["Status"], "running(1)");
+    assert_eq!(entry(&p.ok(&ls(true)))["Status"], "exited(1), running(1)");
+
+    let Some(bin) = reference() else { return };
+    let theirs = compose_ref(&bin, &p, &["--progress", "plain", "up", "-d", "web"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    let ours = p.run(&["--progress", "plain", "up", "-d", "web"]);
+    assert_eq!(sorted_lines(&stderr(&ours)), sorted_lines(&stderr(&theirs)));
+    for all in [false, true] {
+        let theirs = compose_ref(&bin, &p, &ls(all));
+        assert_eq!(entry(&stdout(&theirs)), entry(&p.ok(&ls(all))), "-a: {all}");
+    }
+}
+
+#[test]
+fn commit_and_export_make_an_image_and_an_archive_of_a_service_container() {
+    let p = Project::new("commit", APP);
+    p.ok(&["up", "-d"]);
+    p.ok(&["exec", "-T", "web", "sh", "-c", "echo hello > /marker"]);
+    let image = format!("{}-committed:v1", p.name);
+    let out = p.run(&[
+        "commit",
+        "-a",
+        "me",
+        "-m",
+        "why",
+        "-c",
+        "ENV A=1",
+        "-c",
+        "LABEL z=2",
+        "web",
+        &image,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let inspected = block_on(docker().inspect_image(&image)).expect("the committed image");
+    // the image carries the container's project label: the test's guard removes it too
+    let _remove = Sweep(p.name.clone());
+    assert_eq!(inspected.author.as_deref(), Some("me"));
+    assert_eq!(inspected.comment.as_deref(), Some("why"));
+    let config = inspected.config.unwrap();
+    assert!(config.env.unwrap().contains(&"A=1".to_string()));
+    assert_eq!(config.labels.unwrap()["z"], "2");
+    // the change is in the image
+    let out = Command::new("docker")
+        .args(["run", "--rm", &image, "cat", "/marker"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "hello\n", "{}", stderr(&out));
+
+    let file = p.dir.join("web.tar");
+    p.ok(&["export", "-o", file.to_str().unwrap(), "web"]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let mut names = Vec::new();
+    let mut archive = tar::Archive::new(std::fs::File::open(&file).unwrap());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        if path == "marker" {
+            let mut s = String::new();
+            entry.read_to_string(&mut s).unwrap();
+            assert_eq!(s, "hello\n");
+        }
+        names.push(path);
+    }
+    assert!(names.iter().any(|n| n == "marker") && names.iter().any(|n| n == "bin/busybox"));
+    // to a pipe: the same archive
+    let piped = p.run(&["export", "web"]);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert_eq!(
+        piped.stdout.len() as u64,
+        std::fs::metadata(&file).unwrap().len()
+    );
+    let out = p.run(&["export", "-o", "x.tar", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no such service: nope"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!p.dir.join("x.tar").exists());
+}
+
+#[test]
+fn exec_and_run_take_dash_it_on_a_terminal() {
+    let p = Project::new("dashit", APP);
+    p.ok(&["up", "-d", "db"]);
+    for (args, code) in [
+        (&["exec", "-it", "db", "sh", "-c", "tty && exit 4"][..], 4),
+        (
+            &["run", "--rm", "-it", "db", "sh", "-c", "tty && exit 5"][..],
+            5,
+        ),
+    ] {
+        let (master, mut child) = super::everyday::on_pty(&p, args, 80, 24);
+        let mut reader = master.try_clone().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let status = eventually(60, "the command to exit", || child.try_wait().unwrap());
+        let mut seen = String::new();
+        while let Ok(b) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            seen.push_str(&String::from_utf8_lossy(&b));
+        }
+        assert_eq!(status.code(), Some(code), "{args:?}: {seen}");
+        assert!(
+            seen.contains("/dev/pts/"),
+            "{args:?} had no terminal: {seen}"
+        );
+    }
+    // without a terminal, -i=false: nothing is read from stdin
+    let out = p.ok(&[
+        "exec",
+        "-T",
+        "--interactive=false",
+        "db",
+        "sh",
+        "-c",
+        "cat; echo done",
+    ]);
+    assert_eq!(out, "done\n");
+    assert!(p.containers().keys().all(|n| !n.contains("-run-")));
+}
+
+#[test]
+fn a_value_the_engine_would_refuse_stops_up_before_it_creates_anything() {
+    let yaml = "
+services:
+  web:
+    image: IMAGE
+    command: [sleep, '300']
+    restart: allways
+  other:
+    image: IMAGE
+    mem_limit: 100m
+    deploy: {resources: {limits: {memory: 200m}}}
+";
+    let p = Project::new("refused", yaml);
+    let out = p.run(&["up", "-d"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("compose.yaml:6:14: services.web.restart")
+            && err.contains("did you mean `always`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("services.other.mem_limit") && err.contains("deploy.resources.limits.memory"),
+        "{err}"
+    );
+    assert_eq!(leftovers(&p.name), Vec::<String>::new());
+
+    let Some(bin) = reference() else { return };
+    // the reference fails too, at the engine, after making the project's network
+    let theirs = compose_ref(&bin, &p, &["up", "-d"]);
+    assert_ne!(theirs.status.code(), Some(0));
+    eprintln!(
+        "the reference: {} (left {:?})",
+        stderr(&theirs).trim(),
+        leftovers(&p.name)
+    );
+}
+
+#[test]
+fn global_flags_all_resources_parallel_and_version_act_as_the_references() {
+    let yaml = "
+services:
+  a:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+  b:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+networks:
+  spare: {}
+volumes:
+  extra: {}
+";
+    let p = Project::new("allres", yaml);
+    // by default only what the services use is made
+    p.ok(&["--parallel", "1", "up", "-d"]);
+    assert_eq!(p.networks(), vec![format!("{}_default", p.name)]);
+    assert!(p.volumes().is_empty());
+    assert_eq!(p.containers().len(), 2);
+    p.ok(&["--all-resources", "--parallel", "-1", "up", "-d"]);
+    let mut nets = p.networks();
+    nets.sort();
+    assert_eq!(
+        nets,
+        vec![format!("{}_default", p.name), format!("{}_spare", p.name)]
+    );
+    assert_eq!(p.volumes(), vec![format!("{}_extra", p.name)]);
+    p.ok(&["down", "-v", "-t", "0"]);
+    assert_eq!(leftovers(&p.name), Vec::<String>::new());
+    let version = p.ok(&["-v"]);
+    assert!(version.starts_with("rcompose version v"), "{version}");
+
+    let Some(bin) = reference() else { return };
+    let theirs = compose_ref(&bin, &p, &["--all-resources", "up", "-d"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    let mut theirs_nets = p.networks();
+    theirs_nets.sort();
+    assert_eq!(theirs_nets, nets);
+    assert_eq!(p.volumes(), vec![format!("{}_extra", p.name)]);
+}
