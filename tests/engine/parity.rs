@@ -443,3 +443,30 @@ volumes:
     assert_eq!(theirs_nets, nets);
     assert_eq!(p.volumes(), vec![format!("{}_extra", p.name)]);
 }
+
+#[test]
+fn up_wait_fails_as_soon_as_a_service_fails_while_another_still_starts() {
+    // `slow` never becomes healthy; `bad` exits 3 at once: the failure ends the wait
+    let yaml = "
+services:
+  slow:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+  bad:
+    image: IMAGE
+    command: [sh, -c, 'exit 3']
+";
+    let p = Project::new("failfast", yaml);
+    let mut live = Live::start_with_stderr(&p, &["up", "-d", "--wait", "--wait-timeout", "600"]);
+    // bounded far below the 600 s the wait would otherwise last: a hang guard, not a timing
+    assert_eq!(live.exit_code(120), Some(1), "{:?}", live.seen);
+    live.expect(5, "the failure", |l| l.contains("exited with code 3"));
+    let slow = &p.containers()[&format!("{}-slow-1", p.name)];
+    assert_eq!(
+        state(slow),
+        "running",
+        "the service still starting is left as it is"
+    );
+}
