@@ -21,6 +21,14 @@ fuzz_target!(|data: &[u8]| {
     // every input within the 1 s limit, so that a time-out means a real hang.
     opts.alias_budget = 50_000;
     if let Ok(loaded) = rcompose::load(&opts) {
+        // A port range is one entry per port, as in Compose: `"24-58593"` (151 bytes of input,
+        // found by this target) renders 3.8 MB, byte for byte the reference's, in 0.45 s
+        // unfuzzed (the reference: 3.0 s) and over 1 s instrumented. Work linear in the ports
+        // is not a hang: such projects are loaded, and rendered only below 10 000 ports.
+        let ports: usize = loaded.project.services.values().map(|s| s.ports.len()).sum();
+        if ports > 10_000 {
+            return;
+        }
         // rendering must not panic either
         let _ = rcompose::render::project_json(&loaded.project);
         let _ = rcompose::render::project_yaml(&loaded.project);

@@ -100,7 +100,7 @@ pub enum Command {
     /// Stop services
     Stop(StopArgs),
     /// Restart service containers
-    Restart(StopArgs),
+    Restart(RestartArgs),
     /// Force stop service containers
     Kill(KillArgs),
     /// Remove stopped service containers

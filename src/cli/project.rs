@@ -97,6 +97,18 @@ pub struct ConfigArgs {
     /// Don't check model consistency (warning: may produce invalid output)
     #[arg(long)]
     pub no_consistency: bool,
+    /// Print the models the services use (their `model`), one per line
+    #[arg(long)]
+    pub models: bool,
+    /// Pin image tags to digests (asked of the images' registries through the engine)
+    #[arg(long)]
+    pub resolve_image_digests: bool,
+    /// Print an override file pinning each service's image to its digest
+    #[arg(long)]
+    pub lock_image_digests: bool,
+    /// Don't resolve service env files (accepted as Compose takes it: 2.40.3 prints the same model either way)
+    #[arg(long)]
+    pub no_env_resolution: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,6 +150,9 @@ pub enum PullPolicy {
 pub struct UpArgs {
     /// Services to start (and what they depend on)
     pub services: Vec<String>,
+    /// Assume "yes" as answer to all prompts and run non-interactively (`up` and `create` ask none)
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
     /// Detached mode: run containers in the background
     #[arg(short, long)]
     pub detach: bool,
@@ -225,6 +240,9 @@ pub struct UpArgs {
 pub struct CreateArgs {
     /// Services to act on (default: all)
     pub services: Vec<String>,
+    /// Assume "yes" as answer to all prompts and run non-interactively (`up` and `create` ask none)
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
     /// Build images before starting containers
     #[arg(long, conflicts_with = "no_build")]
     pub build: bool,
@@ -308,6 +326,9 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+    /// Include orphaned services (not declared by the project; --orphans=false leaves them out)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub orphans: bool,
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +344,18 @@ pub struct StopArgs {
     /// Specify a shutdown timeout in seconds
     #[arg(short, long, value_name = "SECONDS")]
     pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Services to act on (default: all)
+    pub services: Vec<String>,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<i64>,
+    /// Don't restart dependent services (those whose `depends_on` has `restart: true`)
+    #[arg(long)]
+    pub no_deps: bool,
 }
 
 #[derive(Debug, Args)]
@@ -409,6 +442,9 @@ pub struct BuildArgs {
     /// Print the builds as a bake file (JSON) instead of building
     #[arg(long)]
     pub print: bool,
+    /// Push the service images once they are built (those with `image:` or `build.tags`)
+    #[arg(long)]
+    pub push: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -29,6 +29,10 @@ pub async fn run(ctx: &Context, args: &BuildArgs) -> Result<(), Error> {
         .await?
     {
         eprintln!("no service to build (none has a `build` section)");
+        return Ok(());
+    }
+    if args.push && !compose.push(&project, &scope, false, args.quiet).await? {
+        eprintln!("no image to push (a service pushes when it has `build` and `image`)");
     }
     Ok(())
 }

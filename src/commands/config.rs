@@ -25,6 +25,9 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
     if !ctx.global.all_resources {
         prune_unused(&mut project);
     }
+    if args.resolve_image_digests || args.lock_image_digests {
+        pin_digests(ctx, &mut project)?;
+    }
 
     let lines = |items: Vec<String>| -> String { items.into_iter().map(|s| s + "\n").collect() };
     let text = if args.quiet {
@@ -45,12 +48,53 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
             }
         }
         out
+    } else if args.lock_image_digests {
+        // an override file: each service's pinned image (`{}` for one without)
+        let services: serde_json::Map<String, serde_json::Value> = project
+            .services
+            .iter()
+            .map(|(n, s)| {
+                let v = match s.image.is_empty() {
+                    true => serde_json::json!({}),
+                    false => serde_json::json!({"image": s.image}),
+                };
+                (n.clone(), v)
+            })
+            .collect();
+        let v = serde_json::json!({"services": services});
+        match args.format {
+            Some(ConfigFormat::Json) => {
+                json(
+                    &v,
+                    JsonStyle {
+                        indent: true,
+                        escape_dollar: true,
+                    },
+                ) + "\n"
+            }
+            _ => crate::render::yaml(&v, true),
+        }
     } else if args.list_services {
         lines(project.services.keys().cloned().collect())
     } else if args.volumes {
         lines(project.volumes.keys().cloned().collect())
     } else if args.networks {
         lines(project.networks.keys().cloned().collect())
+    } else if args.models {
+        // the models some service uses, as the reference lists them (by their `model`)
+        let used: BTreeSet<&String> = project
+            .services
+            .values()
+            .flat_map(|s| s.models.keys())
+            .collect();
+        lines(
+            project
+                .models
+                .iter()
+                .filter(|(k, _)| used.contains(k))
+                .map(|(_, m)| m.model.clone())
+                .collect(),
+        )
     } else if args.images {
         lines(
             project
@@ -94,6 +138,39 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e)),
         None => print(&text),
     }
+}
+
+/// `--resolve-image-digests`: every service image named by tag gets the digest its registry
+/// has for it (`name:tag@sha256:...`), asked through the engine as Compose does.
+fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
+    use crate::engine::Swarm;
+    let images: BTreeSet<String> = project
+        .services
+        .values()
+        .map(|s| s.image.clone())
+        .filter(|i| !i.is_empty() && !i.contains('@'))
+        .collect();
+    if images.is_empty() {
+        return Ok(());
+    }
+    let digests = super::block_on_value(async {
+        let engine = ctx.engine().await?;
+        let mut found = BTreeMap::new();
+        for image in images {
+            let digest = engine
+                .image_digest(&image, true)
+                .await
+                .map_err(|e| Error::engine(format!("resolve the digest of image {image}"), e))?;
+            found.insert(image, digest);
+        }
+        Ok(found)
+    })?;
+    for svc in project.services.values_mut() {
+        if let Some(d) = digests.get(&svc.image) {
+            svc.image = format!("{}@{d}", svc.image);
+        }
+    }
+    Ok(())
 }
 
 /// `--variables`: a table by default, or JSON / YAML keyed by name.

@@ -88,10 +88,7 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<(), Error> {
             let timeout = args.timeout;
             lifecycle::run(ctx, &args.services, L::Stop { timeout }).await
         }
-        Command::Restart(args) => {
-            let timeout = args.timeout;
-            lifecycle::run(ctx, &args.services, L::Restart { timeout }).await
-        }
+        Command::Restart(args) => lifecycle::restart(ctx, args).await,
         Command::Kill(args) => {
             let signal = args.signal.clone();
             lifecycle::run(ctx, &args.services, L::Kill { signal }).await
@@ -176,6 +173,11 @@ pub(crate) async fn interruptible<T, E: crate::engine::Engine>(
 
 /// Runs an engine command on a single-threaded runtime (engine calls are I/O: they overlap).
 fn block_on(f: impl std::future::Future<Output = Result<(), Error>>) -> Result<(), Error> {
+    block_on_value(f)
+}
+
+/// [`block_on`] for work that returns a value (`config` asking the engine for digests).
+fn block_on_value<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

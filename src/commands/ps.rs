@@ -27,6 +27,12 @@ pub async fn run(ctx: &Context, args: &PsArgs) -> Result<(), Error> {
     let mut shown: Vec<&ContainerInfo> = select(&all, &args.services)
         .into_iter()
         .filter(|c| {
+            let declared = target.model().is_none_or(|p| {
+                p.services.contains_key(c.service()) || p.disabled.contains_key(c.service())
+            });
+            if !args.orphans && !declared {
+                return false;
+            }
             if !statuses.is_empty() {
                 return statuses.iter().any(|s| *s == c.state.as_str());
             }

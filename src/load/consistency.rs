@@ -453,7 +453,10 @@ pub fn check_watch(project: &Project, dict: &Node, services: &[String]) -> Resul
                         "sync target {:?} must be an absolute path without `..`",
                         rule.target
                     ),
-                    "write the folder in the container as `/app/src`",
+                    &format!(
+                        "write it as the absolute path it means: `{}`",
+                        absolute(&rule.target)
+                    ),
                 ));
             }
             if rule.action == "sync+exec" && rule.exec.command.as_ref().is_none_or(|c| c.is_empty())
@@ -470,5 +473,30 @@ pub fn check_watch(project: &Project, dict: &Node, services: &[String]) -> Resul
         Ok(())
     } else {
         Err(LoadErrors(errors))
+    }
+}
+
+/// A container path made absolute, its `.` and `..` resolved (`app/../src` → `/src`).
+fn absolute(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn targets_are_made_absolute_as_they_read() {
+        assert_eq!(super::absolute("app/src"), "/app/src");
+        assert_eq!(super::absolute("/app/../src/./x/"), "/src/x");
+        assert_eq!(super::absolute("../.."), "/");
     }
 }

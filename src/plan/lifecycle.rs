@@ -101,6 +101,27 @@ impl Lifecycle {
     }
 }
 
+/// The services a `restart` of `services` acts on: them, and (unless `--no-deps`) the services
+/// whose `depends_on` asks to be restarted with one of them (`restart: true`), transitively.
+pub fn restarted_with_dependents(
+    project: &crate::model::Project,
+    services: &[String],
+) -> Vec<String> {
+    let mut all: Vec<String> = services.to_vec();
+    let mut i = 0;
+    while i < all.len() {
+        let restarted = all[i].clone();
+        for (name, svc) in &project.services {
+            let follows = svc.depends_on.get(&restarted).is_some_and(|d| d.restart);
+            if follows && !all.contains(name) {
+                all.push(name.clone());
+            }
+        }
+        i += 1;
+    }
+    all
+}
+
 /// A plan that applies `op` to each container, dependents first (stop, kill, pause...) or
 /// dependencies first (start, unpause, restart), each level in parallel.
 pub fn per_container(

@@ -26,7 +26,7 @@ use crate::model::{DeployMode, Project, Service};
 pub use down::{DownOptions, RemoveImages, down, stop_levels};
 pub use images::{builds, pull_command, pulls, push_command, wanted_builds};
 pub use infra::{heal, leftovers, needs_healing};
-pub use lifecycle::{Lifecycle, per_container};
+pub use lifecycle::{Lifecycle, per_container, restarted_with_dependents};
 pub use oneoff::{OneOff, oneoff};
 pub use op::Op;
 pub use reason::{Divergence, Reason};

@@ -159,8 +159,12 @@ impl Op {
                 format!("Volume {}", spec.name.as_deref().unwrap_or_default())
             }
             Op::RemoveVolume { name } => format!("Volume {name}"),
-            Op::CreateContainer { name, .. }
-            | Op::StartContainer { name }
+            // a replacement is shown by the name it will have (Compose's `Recreate` line)
+            Op::CreateContainer { name, .. } => format!(
+                "Container {}",
+                crate::names::replacement_target(name).unwrap_or(name)
+            ),
+            Op::StartContainer { name }
             | Op::StopContainer { name, .. }
             | Op::RestartContainer { name, .. }
             | Op::KillContainer { name, .. }

@@ -225,6 +225,37 @@ fn a_missing_external_network_stops_planning() {
 }
 
 #[test]
+fn a_restart_takes_the_services_that_asked_to_follow() {
+    let p = project(
+        "services:\n  db: {image: a}\n  api:\n    image: a\n    depends_on: {db: {condition: service_started, restart: true}}\n  web:\n    image: a\n    depends_on: {api: {condition: service_started, restart: true}}\n  other:\n    image: a\n    depends_on: [db]\n",
+    );
+    let mut got = crate::plan::restarted_with_dependents(&p, &["db".to_string()]);
+    got.sort();
+    assert_eq!(got, ["api", "db", "web"]);
+    assert_eq!(
+        crate::plan::restarted_with_dependents(&p, &["web".to_string()]),
+        ["web"]
+    );
+}
+
+#[test]
+fn replicas_cannot_share_one_host_port() {
+    let p = project("services:\n  web:\n    image: a\n    ports: ['8080:80']\n");
+    let scale = |n: u32| UpOptions {
+        scale: [("web".to_string(), n)].into(),
+        ..Default::default()
+    };
+    let e = up(&p, &observed(), &scale(2)).unwrap_err();
+    assert_eq!(e.service.as_deref(), Some("web"));
+    assert!(e.message.contains("host port 8080"), "{}", e.message);
+    assert!(e.hint.unwrap().contains("`8080-8081:80`"));
+    assert!(up(&p, &observed(), &scale(1)).is_ok());
+    // a range, or a port the engine chooses, takes them all
+    let p = project("services:\n  web:\n    image: a\n    ports: ['8080-8081:80', '90']\n");
+    assert!(up(&p, &observed(), &scale(2)).is_ok());
+}
+
+#[test]
 fn down_stops_dependents_first_then_removes_networks() {
     let p = project(APP);
     let mut o = with_default_network(observed(), "p");

@@ -166,6 +166,29 @@ impl Planner<'_> {
                 Some("drop `container_name` to run several replicas".into()),
             ));
         }
+        // one host port cannot take several replicas: say so before anything is created
+        // (the engine would refuse the second replica's start, "port is already allocated")
+        if let Some(port) = svc
+            .ports
+            .iter()
+            .find(|p| !p.published.is_empty() && !p.published.contains('-'))
+            && want > 1
+        {
+            let n = port.published.parse::<u32>().unwrap_or(0);
+            return Err(error(
+                Some(name),
+                format!(
+                    "each of its {want} replicas would publish host port {}: only one can bind it",
+                    port.published
+                ),
+                Some(format!(
+                    "publish a range of {want} ports (`{n}-{}:{}`), or let the engine choose the host port (`\"{}\"`)",
+                    n + want - 1,
+                    port.target,
+                    port.target
+                )),
+            ));
+        }
         let image = names::image_name(&project.name, name, svc);
         let image_id = self
             .observed

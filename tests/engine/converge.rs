@@ -41,7 +41,14 @@ fn a_changed_service_is_recreated_and_nothing_else() {
     assert_eq!(after.len(), 2, "the old container is gone: {after:?}");
     let env = p.inspect(&web).config.unwrap().env.unwrap();
     assert!(env.contains(&"MODE=two".to_string()), "{env:?}");
-    assert!(stderr(&out).contains("Recreated"), "{}", stderr(&out));
+    // shown by its name, not the temporary `<id>_name` it is created under; db: still running
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(" Container {web}  Recreated")),
+        "{err}"
+    );
+    assert!(!err.contains(&format!("_{web}")), "{err}");
+    assert!(err.contains(&format!(" Container {db}  Running")), "{err}");
 
     // --force-recreate replaces everything, --no-recreate nothing
     p.ok(&["up", "-d", "--force-recreate", "-t", "0"]);

@@ -305,7 +305,8 @@ fn push_and_pull_through_a_local_registry_with_credentials() {
     )
     .unwrap();
     let cfg = config.to_string_lossy().into_owned();
-    let out = p.run_env(&["push"], &[("DOCKER_CONFIG", &cfg)]);
+    // `build --push`: built (from the cache), then pushed
+    let out = p.run_env(&["build", "--push"], &[("DOCKER_CONFIG", &cfg)]);
     assert!(out.status.success(), "{}", stderr(&out));
     let tag = std::process::id().to_string();
     assert!(registry.get("/v2/rct/app/tags/list").contains(&tag));
@@ -454,4 +455,61 @@ services:
         built,
         "the other service's image is untouched"
     );
+}
+
+#[test]
+fn config_pins_images_to_their_registry_digests_as_the_reference_does() {
+    let registry = Registry::start(false);
+    let image = format!("127.0.0.1:{}/rct/pin:{}", registry.port, std::process::id());
+    let _images = Images(vec![image.clone()]);
+    let tagged = Command::new("docker")
+        .args(["tag", IMAGE, &image])
+        .status()
+        .unwrap();
+    assert!(tagged.success());
+    let pushed = Command::new("docker")
+        .args(["push", "-q", &image])
+        .output()
+        .unwrap();
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    let p = Project::new(
+        "pin",
+        &format!("services:\n  a:\n    image: {image}\n  b:\n    build: .\n"),
+    );
+    let resolved = p.ok(&["config", "--resolve-image-digests"]);
+    let line = resolved
+        .lines()
+        .find(|l| l.contains("image: "))
+        .expect("an image line");
+    assert!(line.contains(&format!("{image}@sha256:")), "{resolved}");
+    let locked = p.ok(&["config", "--lock-image-digests"]);
+    assert!(
+        locked.starts_with("services:\n  a:\n    image: "),
+        "{locked}"
+    );
+    assert!(locked.ends_with("  b: {}\n"), "{locked}");
+    // an image the registry lacks is an error that names it
+    p.write(
+        "compose.yaml",
+        &format!(
+            "services:\n  a:\n    image: 127.0.0.1:{}/rct/none:x\n",
+            registry.port
+        ),
+    );
+    let out = p.run(&["config", "--resolve-image-digests"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("rct/none:x"), "{}", stderr(&out));
+
+    let Some(bin) = super::interop::reference() else {
+        return;
+    };
+    p.write(
+        "compose.yaml",
+        &format!("services:\n  a:\n    image: {image}\n  b:\n    build: .\n"),
+    );
+    for flag in ["--resolve-image-digests", "--lock-image-digests"] {
+        let theirs = super::interop::compose_ref(&bin, &p, &["config", flag]);
+        assert!(theirs.status.success(), "{}", stderr(&theirs));
+        assert_eq!(stdout(&theirs), p.ok(&["config", flag]), "{flag}");
+    }
 }

@@ -470,3 +470,54 @@ services:
         "the service still starting is left as it is"
     );
 }
+
+#[test]
+fn ps_orphans_and_restart_no_deps_act_as_the_references() {
+    let yaml = "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+  api:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on: {db: {condition: service_started, restart: true}}
+  gone:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+";
+    let p = Project::new("orphans", yaml);
+    p.ok(&["up", "-d"]);
+    let started = |service: &str| -> String {
+        let c = p.inspect(&format!("{}-{service}-1", p.name));
+        c.state.unwrap().started_at.unwrap()
+    };
+    // `restart db` takes api along (its depends_on asks for it); --no-deps does not
+    let (db0, api0) = (started("db"), started("api"));
+    p.ok(&["restart", "-t", "0", "db"]);
+    let (db1, api1) = (started("db"), started("api"));
+    assert_ne!(db0, db1);
+    assert_ne!(api0, api1, "api restarted with db");
+    p.ok(&["restart", "-t", "0", "--no-deps", "db"]);
+    assert_ne!(started("db"), db1);
+    assert_eq!(started("api"), api1, "--no-deps left api alone");
+
+    // `gone` leaves the file: its container is an orphan, listed unless --orphans=false
+    p.write("compose.yaml", &yaml[..yaml.find("  gone:").unwrap()]);
+    let names = |args: &[&str]| sorted_lines(&p.ok(args));
+    let all = names(&["ps", "--format", "{{.Service}}"]);
+    assert_eq!(all, ["api", "db", "gone"]);
+    let declared = names(&["ps", "--orphans=false", "--format", "{{.Service}}"]);
+    assert_eq!(declared, ["api", "db"]);
+
+    // the reference lists the orphan too; with --orphans=false it still does (2.40.3), where
+    // rcompose does what the flag says
+    let Some(bin) = reference() else { return };
+    let args = ["ps", "--format", "{{.Service}}"];
+    let theirs = compose_ref(&bin, &p, &args);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    assert_eq!(sorted_lines(&stdout(&theirs)), names(&args));
+}
