@@ -28,6 +28,8 @@ pub struct Observed {
     pub volumes: BTreeMap<String, VolumeInfo>,
     /// Image reference → what the engine has of it.
     pub images: BTreeMap<String, ImageInfo>,
+    /// The project's untagged images (read for `down --rmi` only).
+    pub dangling_images: Vec<String>,
     /// The negotiated API version.
     pub api_version: String,
     /// When it was observed (Unix seconds): pull policies with intervals compare with it.
@@ -82,6 +84,7 @@ pub async fn observe<E: Engine>(
         duplicate_networks,
         volumes: volumes.into_iter().map(|v| (v.name.clone(), v)).collect(),
         images: BTreeMap::new(),
+        dangling_images: Vec::new(),
         api_version: engine.api_version(),
         now: crate::clock::now_secs(),
     };

@@ -55,6 +55,9 @@ impl<E: Engine> Compose<E> {
         if opts.volumes {
             self.refuse_shared_volumes(target.name(), &observed).await?;
         }
+        if opts.images.is_some() && services.is_empty() {
+            observed.dangling_images = self.engine.dangling_images(target.name()).await?;
+        }
         let plan = plan::down(target.name(), target.model(), &observed, opts);
         self.act(target.name(), &plan).await
     }

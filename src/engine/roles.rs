@@ -46,6 +46,9 @@ pub trait Inventory: Send + Sync {
     /// The network of that exact name (the engine's name filter matches substrings).
     fn find_network(&self, name: &str) -> impl Future<Output = Result<Option<NetworkInfo>>> + Send;
     fn find_volume(&self, name: &str) -> impl Future<Output = Result<Option<VolumeInfo>>> + Send;
+    /// The IDs of the untagged images that carry the project's label: images it built whose
+    /// tag a later build took (two runs building one shared name at once).
+    fn dangling_images(&self, project: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn image_info(&self, reference: &str)
     -> impl Future<Output = Result<Option<ImageInfo>>> + Send;
 }

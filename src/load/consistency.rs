@@ -189,28 +189,30 @@ fn same_twice(dict: &Node, name: &str, svc: &crate::model::Service) -> Vec<LoadE
     };
     let deploy = svc.deploy.as_ref();
     let resources = deploy.map(|d| &d.resources);
-    if let Some(limits) = resources.and_then(|r| r.limits.as_ref()) {
-        let at = ["deploy", "resources", "limits", "memory"];
-        pair(
-            "mem_limit",
-            &at,
-            svc.mem_limit.0 != 0 && limits.memory.0 != 0,
-            svc.mem_limit != limits.memory,
-        );
-        let at = ["deploy", "resources", "limits", "cpus"];
-        pair(
-            "cpus",
-            &at,
-            svc.cpus != 0.0 && limits.cpus != 0.0,
-            svc.cpus != limits.cpus,
-        );
-        let at = ["deploy", "resources", "limits", "pids"];
-        pair(
-            "pids_limit",
-            &at,
-            svc.pids_limit != 0 && limits.pids != 0,
-            svc.pids_limit != limits.pids,
-        );
+    if let Some(l) = resources.and_then(|r| r.limits.as_ref()) {
+        // (key, its twin under deploy.resources.limits, both set, distinct)
+        for (key, twin, set, distinct) in [
+            (
+                "mem_limit",
+                "memory",
+                svc.mem_limit.0 != 0 && l.memory.0 != 0,
+                svc.mem_limit != l.memory,
+            ),
+            (
+                "cpus",
+                "cpus",
+                svc.cpus != 0.0 && l.cpus != 0.0,
+                svc.cpus != l.cpus,
+            ),
+            (
+                "pids_limit",
+                "pids",
+                svc.pids_limit != 0 && l.pids != 0,
+                svc.pids_limit != l.pids,
+            ),
+        ] {
+            pair(key, &["deploy", "resources", "limits", twin], set, distinct);
+        }
     }
     if let Some(reserved) = resources.and_then(|r| r.reservations.as_ref()) {
         let at = ["deploy", "resources", "reservations", "memory"];

@@ -204,6 +204,13 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
             let rm = Op::RemoveImage { image };
             plan.add(rm, Group::Project, removed.clone(), Reason::None);
         }
+        // what the project built whose tag another build took since (runs that built one shared
+        // name at once): no name leads to them any more
+        for id in &observed.dangling_images {
+            let rm = Op::RemoveImage { image: id.clone() };
+            let i = plan.add(rm, Group::Project, removed.clone(), Reason::None);
+            plan.steps[i].optional = true;
+        }
     }
     plan
 }

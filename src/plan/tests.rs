@@ -276,6 +276,31 @@ fn down_stops_dependents_first_then_removes_networks() {
     );
 }
 
+#[test]
+fn down_rmi_removes_the_projects_images_by_model_and_its_untagged_ones() {
+    let p = project("services:\n  app: {build: .}\n  db: {image: postgres}\n");
+    let mut o = observed();
+    // no container left (a plain `down` before): the model names the built image
+    o.images.insert("p-app".into(), Default::default());
+    o.images.insert("postgres".into(), Default::default());
+    o.dangling_images.push("sha256:old".into());
+    let local = DownOptions {
+        images: Some(RemoveImages::Local),
+        ..Default::default()
+    };
+    let plan = down("p", Some(&p), &o, &local);
+    assert_eq!(
+        plan.to_string(),
+        "  1. remove image p-app\n  2. remove image sha256:old (optional)\n"
+    );
+    let all = DownOptions {
+        images: Some(RemoveImages::All),
+        ..Default::default()
+    };
+    let text = down("p", Some(&p), &o, &all).to_string();
+    assert!(text.contains("remove image postgres"), "{text}");
+}
+
 /// `o` with a second network of the project's default name (ID `id-dup`), as runs that raced
 /// leave it.
 fn with_duplicate_default(mut o: Observed) -> Observed {

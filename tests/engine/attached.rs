@@ -61,20 +61,7 @@ fn ctrl_c_stops_gracefully_with_exit_code_130() {
         "ctrlc",
         "services:\n  web:\n    image: IMAGE\n    command: [sh, -c, 'echo ready; exec sleep 300']\n    init: true\n",
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rcompose"))
-        .args(["-p", &p.name, "up"])
-        .current_dir(&p.dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rcompose runs");
-    // the first log line means the container runs and is attached
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a log line").expect("readable");
-    assert!(first.ends_with("| ready"), "{first}");
-    interrupt(&child);
-    let status = child.wait().expect("rcompose ends");
+    let status = interrupted_once_ready(&p, &["up"]);
     assert_eq!(status.code(), Some(130));
     let web = &p.containers()[&format!("{}-web-1", p.name)];
     assert_eq!(state(web), "exited");
@@ -215,16 +202,7 @@ fn ctrl_c_in_up_of_one_service_stops_that_service_and_not_its_dependencies() {
         "ctrlcnamed",
         "services:\n  worker:\n    image: IMAGE\n    command: [sh, -c, 'echo ready; exec sleep 300']\n    init: true\n    depends_on: [db]\n  db:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n",
     );
-    let mut child = command(&p, &["up", "worker"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rcompose runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a log line").expect("readable");
-    assert!(first.ends_with("| ready"), "{first}");
-    interrupt(&child);
-    let status = child.wait().expect("rcompose ends");
+    let status = interrupted_once_ready(&p, &["up", "worker"]);
     assert_eq!(status.code(), Some(130));
     let containers = p.containers();
     // as the reference does: what the command attached to stops, the dependency runs on
@@ -233,6 +211,21 @@ fn ctrl_c_in_up_of_one_service_stops_that_service_and_not_its_dependencies() {
         "exited"
     );
     assert_eq!(state(&containers[&format!("{}-db-1", p.name)]), "running");
+}
+
+/// Runs an attached rcompose until its first log line, `... | ready` (the container runs and
+/// is attached), then interrupts it; how it ended.
+fn interrupted_once_ready(p: &Project, args: &[&str]) -> std::process::ExitStatus {
+    let mut child = command(p, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rcompose runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a log line").expect("readable");
+    assert!(first.ends_with("| ready"), "{first}");
+    interrupt(&child);
+    child.wait().expect("rcompose ends")
 }
 
 /// Ctrl-C, as a terminal sends it.

@@ -100,6 +100,17 @@ impl Inventory for Docker {
         }
     }
 
+    async fn dangling_images(&self, project: &str) -> Result<Vec<String>> {
+        let mut f = project_filter(project);
+        f.insert("dangling".into(), vec!["true".into()]);
+        let opts = q::ListImagesOptions {
+            filters: Some(f),
+            ..Default::default()
+        };
+        let list = self.client.list_images(Some(opts)).await.map_err(map_err)?;
+        Ok(list.into_iter().map(|i| i.id).collect())
+    }
+
     async fn image_info(&self, reference: &str) -> Result<Option<ImageInfo>> {
         match self.client.inspect_image(reference).await {
             Ok(i) => Ok(Some(ImageInfo {

@@ -277,6 +277,10 @@ impl Inventory for Fake {
             .get(name)
             .cloned())
     }
+    async fn dangling_images(&self, _: &str) -> Result<Vec<String>> {
+        // the fake's images are all tagged
+        Ok(Vec::new())
+    }
     async fn image_info(&self, reference: &str) -> Result<Option<ImageInfo>> {
         let w = self.world.lock().expect("fake world");
         Ok(w.images
