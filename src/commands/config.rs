@@ -143,7 +143,6 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
 /// `--resolve-image-digests`: every service image named by tag gets the digest its registry
 /// has for it (`name:tag@sha256:...`), asked through the engine as Compose does.
 fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
-    use crate::engine::Swarm;
     let images: BTreeSet<String> = project
         .services
         .values()
@@ -153,21 +152,22 @@ fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
     if images.is_empty() {
         return Ok(());
     }
-    let digests = super::block_on_value(async {
+    let digests = super::block_on(async {
         let engine = ctx.engine().await?;
         let mut found = BTreeMap::new();
         for image in images {
-            let digest = engine
-                .image_digest(&image, true)
+            let pinned = crate::compose::pinned(&engine, &image, true)
                 .await
-                .map_err(|e| Error::engine(format!("resolve the digest of image {image}"), e))?;
-            found.insert(image, digest);
+                .map_err(|why| {
+                    Error::msg(format!("cannot resolve the digest of image {image}: {why}"))
+                })?;
+            found.insert(image, pinned);
         }
         Ok(found)
     })?;
     for svc in project.services.values_mut() {
-        if let Some(d) = digests.get(&svc.image) {
-            svc.image = format!("{}@{d}", svc.image);
+        if let Some(pinned) = digests.get(&svc.image) {
+            svc.image = pinned.clone();
         }
     }
     Ok(())

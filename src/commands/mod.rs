@@ -171,13 +171,9 @@ pub(crate) async fn interruptible<T, E: crate::engine::Engine>(
     }
 }
 
-/// Runs an engine command on a single-threaded runtime (engine calls are I/O: they overlap).
-fn block_on(f: impl std::future::Future<Output = Result<(), Error>>) -> Result<(), Error> {
-    block_on_value(f)
-}
-
-/// [`block_on`] for work that returns a value (`config` asking the engine for digests).
-fn block_on_value<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+/// Runs engine work on a single-threaded runtime (engine calls are I/O: they overlap); `config`
+/// uses it for its digests.
+fn block_on<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

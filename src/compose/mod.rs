@@ -40,7 +40,7 @@ pub use crate::ready::Unready;
 pub use crate::settings::Env;
 pub use images::Images;
 pub use lifecycle::Done;
-pub use stack::{Deploy, Resolve, ServiceStatus, StackSummary};
+pub use stack::{Deploy, Resolve, ServiceStatus, StackSummary, pinned};
 pub use up::Converged;
 
 /// The engine behind the service layer: the roles an engine plays (implement them to run the

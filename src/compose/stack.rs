@@ -156,14 +156,10 @@ impl<E: Engine> Compose<E> {
                     return (image.clone(), Ok(current));
                 }
             }
-            let lookup = self.engine().image_digest(image, d.auth);
-            let digest = match tokio::time::timeout(DIGEST_TIMEOUT, lookup).await {
-                Ok(r) => r
-                    .map(|digest| format!("{image}@{digest}"))
-                    .map_err(|e| e.message),
-                Err(_) => Err(format!("no answer within {}s", DIGEST_TIMEOUT.as_secs())),
-            };
-            (image.clone(), digest)
+            (
+                image.clone(),
+                self::pinned(self.engine(), image, d.auth).await,
+            )
         });
         for (image, found) in futures_util::future::join_all(lookups).await {
             match found {
@@ -252,3 +248,20 @@ impl<E: Engine> Compose<E> {
 
 /// How long the registry may take to give a digest.
 const DIGEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `image` pinned to the digest its registry has for it (`name:tag@sha256:...`), asked through
+/// the engine (`auth`: with the user's credentials); the error says why not. Stack deploys and
+/// `config --resolve-image-digests` pin images this way.
+pub async fn pinned(
+    engine: &impl crate::engine::Swarm,
+    image: &str,
+    auth: bool,
+) -> Result<String, String> {
+    let lookup = engine.image_digest(image, auth);
+    match tokio::time::timeout(DIGEST_TIMEOUT, lookup).await {
+        Ok(r) => r
+            .map(|digest| format!("{image}@{digest}"))
+            .map_err(|e| e.message),
+        Err(_) => Err(format!("no answer within {}s", DIGEST_TIMEOUT.as_secs())),
+    }
+}

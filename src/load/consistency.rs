@@ -18,15 +18,19 @@ fn span_of<'a>(dict: &'a Node, path: &[&str]) -> Option<&'a Node> {
     Some(n)
 }
 
-fn undefined(dict: &Node, kind: &str, name: &str, at: &[&str], known: Vec<&str>) -> LoadError {
-    let mut e = LoadError::new(
-        ErrorKind::Undefined,
-        format!("refers to undefined {kind} `{name}`"),
-    )
-    .path(at.join(".").replace(".[", "["));
+/// An error at the key path `at` (list items written `[i]`), with its line and column when the
+/// files have it.
+fn located(dict: &Node, kind: ErrorKind, at: &[&str], message: String) -> LoadError {
+    let mut e = LoadError::new(kind, message).path(at.join(".").replace(".[", "["));
     if let Some(n) = span_of(dict, at) {
         e = e.at(&n.span);
     }
+    e
+}
+
+fn undefined(dict: &Node, kind: &str, name: &str, at: &[&str], known: Vec<&str>) -> LoadError {
+    let message = format!("refers to undefined {kind} `{name}`");
+    let mut e = located(dict, ErrorKind::Undefined, at, message);
     if let Some(best) = did_you_mean(name, known.iter().copied()) {
         e = e.hint(format!("did you mean `{best}`?"));
     } else {
@@ -38,21 +42,12 @@ fn undefined(dict: &Node, kind: &str, name: &str, at: &[&str], known: Vec<&str>)
 /// An enum-like value that the engine (or a Swarm) would refuse: the error at its key, with the
 /// accepted words and the closest of them.
 fn unknown_keyword(dict: &Node, at: &[&str], value: &str, accepted: &[&'static str]) -> LoadError {
-    let mut e = LoadError::new(
-        ErrorKind::Type,
-        format!(
-            "unknown value {value:?}: must be one of {}",
-            accepted
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    )
-    .path(at.join("."));
-    if let Some(n) = span_of(dict, at) {
-        e = e.at(&n.span);
-    }
+    let words: Vec<String> = accepted.iter().map(|a| format!("`{a}`")).collect();
+    let message = format!(
+        "unknown value {value:?}: must be one of {}",
+        words.join(", ")
+    );
+    let mut e = located(dict, ErrorKind::Type, at, message);
     // compared without the placeholder, suggested with it (`container:NAME`)
     let bare = |a: &'static str| a.trim_end_matches("[:N]").trim_end_matches(":NAME");
     if let Some(best) = did_you_mean(value, accepted.iter().map(|a| bare(a)))
@@ -159,15 +154,6 @@ fn keywords(dict: &Node, name: &str, svc: &crate::model::Service) -> Vec<LoadErr
     errors
 }
 
-/// An error at the key path `at` (its line and column when the files have it).
-fn located(dict: &Node, kind: ErrorKind, at: &[&str], message: String) -> LoadError {
-    let mut e = LoadError::new(kind, message).path(at.join("."));
-    if let Some(n) = span_of(dict, at) {
-        e = e.at(&n.span);
-    }
-    e
-}
-
 /// The pairs of keys that say one thing twice and must agree, as Compose requires: `mem_limit`
 /// and `deploy.resources.limits.memory`, `cpus` and `.cpus`, `pids_limit` and `.pids`,
 /// `mem_reservation` and `deploy.resources.reservations.memory`, `scale` and `deploy.replicas`;
@@ -252,14 +238,8 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
     let mut errors = Vec::new();
     for (name, svc) in &project.services {
         if svc.image.is_empty() && svc.build.is_none() && svc.provider.is_none() {
-            let mut e = LoadError::new(
-                ErrorKind::Type,
-                "has neither an image nor a build context specified",
-            )
-            .path(format!("services.{name}"));
-            if let Some(n) = span_of(dict, &["services", name]) {
-                e = e.at(&n.span);
-            }
+            let message = "has neither an image nor a build context specified".to_string();
+            let e = located(dict, ErrorKind::Type, &["services", name], message);
             errors.push(e.hint("add `image:` or `build:`"));
         }
         for net in svc.networks.keys() {
@@ -316,22 +296,15 @@ pub fn check(project: &Project, dict: &Node) -> Result<(), LoadErrors> {
             if let Some(off) = project.disabled.get(dep) {
                 // Compose refuses it too ("depends on undefined service"): `up` could not start it
                 let at = ["services", name.as_str(), "depends_on", dep.as_str()];
-                let mut e = LoadError::new(
-                    ErrorKind::Undefined,
-                    format!(
-                        "depends on service `{dep}`, which is not enabled (its profiles: {})",
-                        off.profiles.join(", ")
-                    ),
-                )
-                .path(at.join("."))
-                .hint(format!(
+                let message = format!(
+                    "depends on service `{dep}`, which is not enabled (its profiles: {})",
+                    off.profiles.join(", ")
+                );
+                let e = located(dict, ErrorKind::Undefined, &at, message);
+                errors.push(e.hint(format!(
                     "enable it with `--profile {}`, or mark the dependency `required: false`",
                     off.profiles.first().map_or("", String::as_str)
-                ));
-                if let Some(n) = span_of(dict, &at) {
-                    e = e.at(&n.span);
-                }
-                errors.push(e);
+                )));
             } else {
                 errors.push(undefined(
                     dict,
@@ -421,13 +394,7 @@ pub fn check_watch(project: &Project, dict: &Node, services: &[String]) -> Resul
                 if !key.is_empty() {
                     at.push(key);
                 }
-                let mut e = LoadError::new(ErrorKind::Type, message)
-                    .path(at.join(".").replace(".[", "["))
-                    .hint(hint);
-                if let Some(n) = span_of(dict, &at) {
-                    e = e.at(&n.span);
-                }
-                e
+                located(dict, ErrorKind::Type, &at, message).hint(hint)
             };
             let syncs = rule.action.starts_with("sync");
             if rule.action == "rebuild" && svc.build.is_none() {
