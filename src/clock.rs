@@ -70,6 +70,12 @@ pub fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// Unix seconds as RFC 3339 in UTC (`2026-12-02T10:00:00Z`).
+pub fn rfc3339(secs: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// A time as `--since` / `--until` take it: RFC 3339, a Unix timestamp, a date, or a duration
 /// before `now` (`42m`, `1h30m`); as Unix seconds.
 pub fn parse_time(text: &str, now: i64) -> Option<i64> {

@@ -22,6 +22,7 @@ mod error;
 mod exec;
 mod names;
 mod observe;
+mod oci;
 mod plan;
 mod progress;
 mod ready;

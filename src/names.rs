@@ -35,19 +35,22 @@ pub mod labels {
     pub const STACK_SPEC_HASH: &str = "rcompose.stack.spec-hash";
 }
 
-/// The container name of a service's replica: `container_name`, or `<project>-<service>-<n>`.
-pub fn container_name(project: &str, service: &str, svc: &Service, number: u32) -> String {
+/// The container name of a service's replica: `container_name`, or `<project>-<service>-<n>`
+/// (`_` between them under `--compatibility`).
+pub fn container_name(p: &Project, service: &str, svc: &Service, number: u32) -> String {
     if svc.container_name.is_empty() {
-        format!("{project}-{service}-{number}")
+        let (project, sep) = (&p.name, p.separator());
+        format!("{project}{sep}{service}{sep}{number}")
     } else {
         svc.container_name.clone()
     }
 }
 
-/// The image a service runs: `image`, or `<project>-<service>` for a built one.
-pub fn image_name(project: &str, service: &str, svc: &Service) -> String {
+/// The image a service runs: `image`, or `<project>-<service>` for a built one (`_` under
+/// `--compatibility`).
+pub fn image_name(p: &Project, service: &str, svc: &Service) -> String {
     if svc.image.is_empty() {
-        format!("{project}-{service}")
+        format!("{}{}{service}", p.name, p.separator())
     } else {
         svc.image.clone()
     }
@@ -105,17 +108,21 @@ pub fn replacement_target(name: &str) -> Option<&str> {
 
 /// What the `com.docker.compose.replace` label of a replacement names: `<service>-<n>`, or the
 /// `container_name`.
-pub fn replaced_label(service: &str, svc: &Service, number: u32) -> String {
+pub fn replaced_label(sep: char, service: &str, svc: &Service, number: u32) -> String {
     if svc.container_name.is_empty() {
-        format!("{service}-{number}")
+        format!("{service}{sep}{number}")
     } else {
         svc.container_name.clone()
     }
 }
 
 /// The name of a one-off container of `run`: `<project>-<service>-run-<first 12 of the slug>`.
-pub fn oneoff_name(project: &str, service: &str, slug: &str) -> String {
-    format!("{project}-{service}-run-{}", &slug[..slug.len().min(12)])
+pub fn oneoff_name(p: &Project, service: &str, slug: &str) -> String {
+    let (project, sep) = (&p.name, p.separator());
+    format!(
+        "{project}{sep}{service}{sep}run{sep}{}",
+        &slug[..slug.len().min(12)]
+    )
 }
 
 /// A project name made of lowercase letters, digits, `-` and `_`, starting with a letter or

@@ -107,7 +107,7 @@ pub async fn observe<E: Engine>(
     let mut images: Vec<String> = project
         .services
         .iter()
-        .map(|(k, s)| crate::names::image_name(&project.name, k, s))
+        .map(|(k, s)| crate::names::image_name(project, k, s))
         .collect();
     images.sort();
     images.dedup();

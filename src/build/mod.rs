@@ -55,6 +55,8 @@ pub struct Overrides {
     pub engine_platform: String,
     /// The engine's API version (`1.41`; empty: not known).
     pub engine_api: String,
+    /// `build -m`: the build container's memory limit in bytes (the classic builder's; 0: none).
+    pub memory: i64,
 }
 
 /// The build of `service`, or why it cannot be built with the builder `overrides` names.
@@ -188,7 +190,7 @@ pub fn spec(
         request: BuildRequest {
             builder: overrides.builder,
             dockerfile: String::new(),
-            tag: image_name(&project.name, service, svc),
+            tag: image_name(project, service, svc),
             args,
             target: b.target.clone(),
             labels: image_labels,
@@ -196,6 +198,7 @@ pub fn spec(
             network: b.network.clone(),
             extra_hosts: b.extra_hosts.as_list(":"),
             shm_size: b.shm_size.0,
+            memory: overrides.memory,
             ulimits,
             no_cache: b.no_cache || overrides.no_cache,
             pull: b.pull || overrides.pull,
@@ -352,7 +355,7 @@ pub fn ordered(
             for name in names.iter().filter(|_| opaque) {
                 for dep in project.services[name].depends_on.keys() {
                     if let Some(svc) = project.services.get(dep) {
-                        let img = image_name(&project.name, dep, svc);
+                        let img = image_name(project, dep, svc);
                         if let Some(&j) = produced.get(&img) {
                             n.insert(j);
                         }

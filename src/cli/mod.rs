@@ -64,6 +64,9 @@ pub struct Global {
     /// Include all resources, even those not used by services (`config` prints them, `up` creates them)
     #[arg(long, global = true)]
     pub all_resources: bool,
+    /// Run compose in backward compatibility mode (Compose v1's `_` in container names)
+    #[arg(long, global = true)]
+    pub compatibility: bool,
     /// Show more output
     #[arg(long, global = true)]
     pub verbose: bool,
@@ -149,6 +152,8 @@ pub enum Command {
     Export(ExportArgs),
     /// List the project's volumes
     Volumes(VolumesArgs),
+    /// Publish the compose application (its files, and with --with-env its env files) as an OCI artifact
+    Publish(PublishArgs),
     /// Watch the build context and sync, restart or rebuild services when files change
     Watch(WatchArgs),
     /// Deploy the project to a Swarm, and manage its stacks
@@ -162,6 +167,15 @@ pub enum Command {
 }
 
 /// A Go-style duration on the command line (`50ms`, `1s`, `1m30s`).
+pub fn parse_bytes(s: &str) -> Result<i64, String> {
+    match crate::model::UnitBytes::parse(s) {
+        Some(b) if b.0 >= 0 => Ok(b.0),
+        _ => Err(format!(
+            "{s:?} is not a size (write it like 512m, 2g or a number of bytes)"
+        )),
+    }
+}
+
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     match crate::model::Duration::parse(s) {
         Some(d) if d.0 >= 0 => Ok(std::time::Duration::from_nanos(d.0 as u64)),

@@ -445,6 +445,9 @@ pub struct BuildArgs {
     /// Push the service images once they are built (those with `image:` or `build.tags`)
     #[arg(long)]
     pub push: bool,
+    /// Set memory limit for the build container (`512m`, `2g`). Not supported by BuildKit
+    #[arg(short = 'm', long, value_name = "BYTES", value_parser = super::parse_bytes)]
+    pub memory: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -487,6 +490,33 @@ pub struct PushArgs {
     /// Push without printing progress information
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OciVersionArg {
+    #[value(name = "1.0")]
+    V1_0,
+    #[value(name = "1.1")]
+    V1_1,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Where to publish: REPOSITORY[:TAG] on a registry (one on 127.0.0.1 is plain HTTP)
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub repository: String,
+    /// Pin image tags to digests
+    #[arg(long)]
+    pub resolve_image_digests: bool,
+    /// OCI image/artifact specification version (default: 1.1, else 1.0 where the registry refuses it)
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub oci_version: Option<OciVersionArg>,
+    /// Include environment variables and env files in the published OCI artifact
+    #[arg(long)]
+    pub with_env: bool,
+    /// Assume "yes" as answer to all prompts
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

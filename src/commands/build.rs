@@ -16,6 +16,7 @@ pub async fn run(ctx: &Context, args: &BuildArgs) -> Result<(), Error> {
         pull: args.pull,
         // a bare `K` takes its value from the environment
         args: ctx.pairs(&args.build_args),
+        memory: args.memory.unwrap_or(0),
         ..Default::default()
     };
     if args.print {

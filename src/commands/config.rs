@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
         prune_unused(&mut project);
     }
     if args.resolve_image_digests || args.lock_image_digests {
-        pin_digests(ctx, &mut project)?;
+        super::block_on(pin_digests(ctx, &mut project))?;
     }
 
     let lines = |items: Vec<String>| -> String { items.into_iter().map(|s| s + "\n").collect() };
@@ -142,7 +142,7 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
 
 /// `--resolve-image-digests`: every service image named by tag gets the digest its registry
 /// has for it (`name:tag@sha256:...`), asked through the engine as Compose does.
-fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
+pub(super) async fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
     let images: BTreeSet<String> = project
         .services
         .values()
@@ -152,19 +152,16 @@ fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
     if images.is_empty() {
         return Ok(());
     }
-    let digests = super::block_on(async {
-        let engine = ctx.engine().await?;
-        let mut found = BTreeMap::new();
-        for image in images {
-            let pinned = crate::compose::pinned(&engine, &image, true)
-                .await
-                .map_err(|why| {
-                    Error::msg(format!("cannot resolve the digest of image {image}: {why}"))
-                })?;
-            found.insert(image, pinned);
-        }
-        Ok(found)
-    })?;
+    let engine = ctx.engine().await?;
+    let mut digests = BTreeMap::new();
+    for image in images {
+        let pinned = crate::compose::pinned(&engine, &image, true)
+            .await
+            .map_err(|why| {
+                Error::msg(format!("cannot resolve the digest of image {image}: {why}"))
+            })?;
+        digests.insert(image, pinned);
+    }
     for svc in project.services.values_mut() {
         if let Some(pinned) = digests.get(&svc.image) {
             svc.image = pinned.clone();

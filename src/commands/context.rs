@@ -47,6 +47,8 @@ impl Context {
             .map(str::to_string)
             .collect();
         o.services = services.to_vec();
+        o.compatibility = g.compatibility;
+        o.remote = Some(self.remote());
         if o.files.iter().any(|f| f == "-") {
             let mut s = String::new();
             std::io::stdin()
@@ -55,6 +57,37 @@ impl Context {
             o.stdin = Some(s);
         }
         Ok(o)
+    }
+
+    /// How the loader reads `oci://` files: from the registry, into Compose's cache folder
+    /// (`COMPOSE_EXPERIMENTAL_OCI_REMOTE=false` turns it off, as in Compose).
+    fn remote(&self) -> load::Remote {
+        let config_dir = self.env.docker_config_dir();
+        let cache =
+            crate::oci::cache_root(self.env.get("XDG_CACHE_HOME"), self.env.get(settings::HOME));
+        let switch = self
+            .env
+            .get("COMPOSE_EXPERIMENTAL_OCI_REMOTE")
+            .map(str::to_string);
+        load::Remote(Arc::new(move |source: &str| {
+            match switch.as_deref() {
+                None | Some("1" | "t" | "T" | "true" | "TRUE" | "True") => {}
+                Some("0" | "f" | "F" | "false" | "FALSE" | "False") => {
+                    return Err(format!(
+                        "{source}: remote compose files are turned off by COMPOSE_EXPERIMENTAL_OCI_REMOTE"
+                    ));
+                }
+                Some(other) => {
+                    return Err(format!(
+                        "COMPOSE_EXPERIMENTAL_OCI_REMOTE is {other:?}, not a boolean (true or false)"
+                    ));
+                }
+            }
+            let cache = cache.as_deref().ok_or_else(|| {
+                format!("{source}: no cache folder for remote compose files (set HOME or XDG_CACHE_HOME)")
+            })?;
+            crate::oci::blocking(crate::oci::fetch(config_dir.as_deref(), cache, source))
+        }))
     }
 
     /// Loads the project (its warnings on stderr); `services` enable their profiles.

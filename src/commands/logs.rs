@@ -52,9 +52,11 @@ pub fn chosen<'a>(
     Ok(picked)
 }
 
-/// `web-1` for `project-web-1`.
+/// `web-1` for `project-web-1` (`web_1` for `project_web_1`, made under `--compatibility`).
 pub fn short_name(project: &str, name: &str) -> String {
-    name.strip_prefix(&format!("{project}-"))
+    name.strip_prefix(project)
+        .and_then(|rest| rest.strip_prefix(['-', '_']))
+        .filter(|rest| !rest.is_empty())
         .unwrap_or(name)
         .to_string()
 }

@@ -22,6 +22,7 @@ mod logs;
 mod ls;
 mod port;
 mod ps;
+mod publish;
 mod pull;
 mod push;
 mod rm;
@@ -114,6 +115,7 @@ async fn dispatch(ctx: &Context, command: &Command) -> Result<(), Error> {
         Command::Stats(args) => stats::run(ctx, args).await,
         Command::Watch(args) => watch::run(ctx, args).await,
         Command::Volumes(args) => volumes::run(ctx, args).await,
+        Command::Publish(args) => publish::run(ctx, args).await,
         Command::Commit(args) => commit::run(ctx, args).await,
         Command::Export(args) => export::run(ctx, args).await,
         Command::Stack(args) => stack::run(ctx, args).await,

@@ -103,7 +103,7 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> Result<(), Error> {
     let name = args
         .name
         .clone()
-        .unwrap_or_else(|| crate::names::oneoff_name(&project.name, &args.service, &slug));
+        .unwrap_or_else(|| crate::names::oneoff_name(&project, &args.service, &slug));
     let oneoff = OneOff {
         service: args.service.clone(),
         svc,

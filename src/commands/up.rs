@@ -196,11 +196,7 @@ async fn attach(
         .filter(|c| !c.is_oneoff() && scope.contains(c.service()))
         .map(|c| (c.name.clone(), c.service().to_string()))
         .collect();
-    let prefix_of = |name: &str| {
-        name.strip_prefix(&format!("{}-", project.name))
-            .unwrap_or(name)
-            .to_string()
-    };
+    let prefix_of = |name: &str| crate::commands::logs::short_name(&project.name, name);
     let printer = Arc::new(LogPrinter::new(
         ctx.color(true) && !args.no_color,
         !args.no_log_prefix,

@@ -47,7 +47,7 @@ impl<E: Engine> Compose<E> {
             if let Some(p) = target.model() {
                 let theirs: Vec<String> = services
                     .iter()
-                    .filter_map(|s| Some(crate::names::image_name(&p.name, s, p.services.get(s)?)))
+                    .filter_map(|s| Some(crate::names::image_name(p, s, p.services.get(s)?)))
                     .collect();
                 observed.images.retain(|i, _| theirs.contains(i));
             }

@@ -293,6 +293,8 @@ pub struct BuildRequest {
     pub network: String,
     pub extra_hosts: Vec<String>,
     pub shm_size: i64,
+    /// The build container's memory limit in bytes (classic builder; 0: none).
+    pub memory: i64,
     /// `name` → (soft, hard).
     pub ulimits: BTreeMap<String, (i64, i64)>,
     pub no_cache: bool,

@@ -187,10 +187,16 @@ fn include_one(
             .at(&item.span)
             .into());
     }
-    let files: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| abs(base_dir, p, ctx.opts.home()))
-        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in &paths {
+        match ctx.opts.fetched(p).map_err(|e| e.at(&item.span))? {
+            Some(local) => files.push(local),
+            None => {
+                ctx.local_includes += 1;
+                files.push(abs(base_dir, p, ctx.opts.home()));
+            }
+        }
+    }
     for f in &files {
         if included.contains(f) {
             let chain: Vec<String> = included
@@ -249,6 +255,7 @@ fn include_one(
         warnings: Vec::new(),
         unset: Vec::new(),
         variables: BTreeMap::new(),
+        local_includes: 0,
     };
     let mut dict = Node::map(item.span.clone());
     for f in &files {
@@ -274,6 +281,7 @@ fn include_one(
     }
     ctx.warnings.extend(sub.warnings);
     ctx.variables.extend(sub.variables);
+    ctx.local_includes += sub.local_includes;
     Ok(dict)
 }
 

@@ -116,6 +116,9 @@ fn invalid_name(name: &str) -> LoadError {
 /// the env files read.
 pub(super) struct Inputs {
     pub workdir: PathBuf,
+    /// The folder a project without a name is named after: the working folder, or the current
+    /// one when the first file came from a registry (its folder is a digest), as in Compose.
+    pub name_dir: PathBuf,
     pub paths: Vec<PathBuf>,
     pub env: IndexMap<String, String>,
     pub env_files: Vec<PathBuf>,
@@ -179,6 +182,7 @@ pub(super) fn gather(opts: &Options) -> Result<Inputs, LoadErrors> {
             .map(|f| abs(&workdir0, f, home).to_string_lossy().into_owned())
             .collect();
     }
+    let mut remote_first = false;
     let paths: Vec<PathBuf> = if files.is_empty() {
         discover(&workdir0).ok_or_else(|| {
             io_error(format!(
@@ -188,16 +192,18 @@ pub(super) fn gather(opts: &Options) -> Result<Inputs, LoadErrors> {
             ))
         })?
     } else {
-        files
-            .iter()
-            .map(|f| {
-                if f == "-" {
-                    PathBuf::from("-")
-                } else {
-                    abs(&cwd, f, home)
-                }
-            })
-            .collect()
+        let mut paths = Vec::new();
+        for f in &files {
+            paths.push(if f == "-" {
+                PathBuf::from("-")
+            } else if let Some(local) = opts.fetched(f)? {
+                remote_first |= paths.is_empty();
+                local
+            } else {
+                abs(&cwd, f, home)
+            });
+        }
+        paths
     };
     let workdir = match &opts.project_directory {
         Some(p) => abs(&cwd, &p.to_string_lossy(), home),
@@ -240,7 +246,13 @@ pub(super) fn gather(opts: &Options) -> Result<Inputs, LoadErrors> {
             contents.push((p.clone(), text));
         }
     }
+    let name_dir = if remote_first && opts.project_directory.is_none() {
+        cwd.clone()
+    } else {
+        workdir.clone()
+    };
     Ok(Inputs {
+        name_dir,
         workdir,
         paths,
         env,

@@ -60,6 +60,46 @@ pub struct Options {
     pub locate: bool,
     /// How many nodes YAML aliases may add to a file ([`yaml::MAX_NODES`] unless lowered).
     pub alias_budget: usize,
+    /// `--compatibility`: Compose v1's names (`COMPOSE_COMPATIBILITY` in the environment too).
+    pub compatibility: bool,
+    /// Fetches `oci://` files (`-f`, `include`); without it they are an error. The loader itself
+    /// makes no network call.
+    pub remote: Option<Remote>,
+}
+
+/// Brings a remote compose file (`oci://REPO:TAG`) to a local folder and gives that folder's
+/// `compose.yaml`; the error is a sentence.
+#[derive(Clone)]
+pub struct Remote(pub Arc<FetchFn>);
+
+/// What a [`Remote`] calls: an `oci://` reference in, the local `compose.yaml` out.
+pub type FetchFn = dyn Fn(&str) -> Result<PathBuf, String> + Send + Sync;
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Remote(..)")
+    }
+}
+
+/// The prefix of a compose file on an OCI registry.
+pub const OCI_PREFIX: &str = "oci://";
+
+impl Options {
+    /// `path` as a local file: an `oci://` reference fetched through [`Options::remote`].
+    fn fetched(&self, path: &str) -> Result<Option<PathBuf>, LoadError> {
+        if !path.starts_with(OCI_PREFIX) {
+            return Ok(None);
+        }
+        let remote = self.remote.as_ref().ok_or_else(|| {
+            LoadError::new(
+                ErrorKind::Io,
+                format!("{path}: remote compose files are not read here"),
+            )
+        })?;
+        (remote.0)(path)
+            .map(Some)
+            .map_err(|e| LoadError::new(ErrorKind::Io, e))
+    }
 }
 
 impl Options {
@@ -86,6 +126,8 @@ impl Options {
             watch: false,
             locate: false,
             alias_budget: yaml::MAX_NODES,
+            compatibility: false,
+            remote: None,
         }
     }
 }
@@ -102,6 +144,8 @@ pub struct Loaded {
     pub variables: BTreeMap<String, interpolate::Variable>,
     /// Where each key came from, when the options asked for it.
     pub locator: Option<Locator>,
+    /// How many `include` entries name local files (`publish` refuses them).
+    pub local_includes: usize,
 }
 
 /// The merged document of a load, which locates the key paths of errors found after it (a
@@ -150,12 +194,14 @@ struct Ctx<'a> {
     warnings: Vec<String>,
     unset: Vec<String>,
     variables: BTreeMap<String, interpolate::Variable>,
+    local_includes: usize,
 }
 
 /// Loads a project the way `docker compose config` does.
 pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     let Inputs {
         workdir,
+        name_dir,
         paths,
         env,
         env_files,
@@ -167,6 +213,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
         warnings: Vec::new(),
         unset: Vec::new(),
         variables: BTreeMap::new(),
+        local_includes: 0,
     };
     let mut docs: Vec<(Arc<str>, PathBuf, Node)> = Vec::new();
     for (p, text) in &contents {
@@ -184,7 +231,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
             .and_then(Node::scalar_string)
             .filter(|s| !s.is_empty())
     });
-    let project_name = inputs::project_name(opts, &env, name_in_files, &workdir)?;
+    let project_name = inputs::project_name(opts, &env, name_in_files, &name_dir)?;
     let mut env_with_name = env.clone();
     env_with_name.insert("COMPOSE_PROJECT_NAME".into(), project_name.clone());
     ctx.env = &env_with_name;
@@ -242,6 +289,10 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     };
     project.name = project_name.clone();
     project.working_dir = workdir.to_string_lossy().into_owned();
+    project.compatibility = opts.compatibility
+        || env_with_name
+            .get("COMPOSE_COMPATIBILITY")
+            .is_some_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"));
     project.compose_files = paths
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
@@ -282,6 +333,7 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
         variables: ctx.variables,
         model,
         locator: opts.locate.then_some(Locator(dict)),
+        local_includes: ctx.local_includes,
     })
 }
 

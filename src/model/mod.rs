@@ -70,6 +70,9 @@ pub struct Project {
     /// Folder relative paths were resolved against.
     #[serde(skip)]
     pub working_dir: String,
+    /// `--compatibility` (or `COMPOSE_COMPATIBILITY`): names joined by `_`, as Compose v1 did.
+    #[serde(skip)]
+    pub compatibility: bool,
     /// Absolute paths of the compose files, in order.
     #[serde(skip)]
     pub compose_files: Vec<String>,
@@ -79,6 +82,13 @@ pub struct Project {
     /// Variables the files refer to (for `config --variables`).
     #[serde(skip)]
     pub env_files: Vec<String>,
+}
+
+impl Project {
+    /// What joins the parts of container and image names: `-`, or `_` under `--compatibility`.
+    pub fn separator(&self) -> char {
+        if self.compatibility { '_' } else { '-' }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -192,7 +192,7 @@ pub fn down(name: &str, model: Option<&Project>, observed: &Observed, opts: &Dow
         // and the model's that the engine has: after a plain `down`, no container names them
         if let Some(p) = model {
             for (key, s) in &p.services {
-                let image = crate::names::image_name(&p.name, key, s);
+                let image = crate::names::image_name(p, key, s);
                 if (*which == RemoveImages::All || s.image.is_empty())
                     && observed.images.contains_key(&image)
                 {

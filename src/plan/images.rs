@@ -24,7 +24,7 @@ pub fn wanted_builds(
         .iter()
         .filter(|name| {
             let svc = &project.services[*name];
-            let image = crate::names::image_name(&project.name, name, svc);
+            let image = crate::names::image_name(project, name, svc);
             let missing = !observed.images.contains_key(&image);
             svc.build.is_some()
                 && match when {
@@ -52,6 +52,14 @@ pub fn builds(
     for name in wanted {
         let mut w = crate::build::ignored(name, &project.services[name], overrides);
         plan.warnings.append(&mut w);
+    }
+    if overrides.memory > 0
+        && overrides.builder == crate::engine::Builder::BuildKit
+        && !wanted.is_empty()
+    {
+        plan.warnings.push(
+            "--memory: ignored: BuildKit takes no memory limit for a build (DOCKER_BUILDKIT=0 builds with the classic builder, which does)".into(),
+        );
     }
     let mut steps: Vec<usize> = Vec::new();
     for crate::build::OrderedBuild {
@@ -100,7 +108,7 @@ pub fn pulls(
     let mut seen = BTreeSet::new();
     for name in scope {
         let svc = &project.services[name];
-        let image = crate::names::image_name(&project.name, name, svc);
+        let image = crate::names::image_name(project, name, svc);
         let present = observed.images.contains_key(&image);
         let stale = observed
             .images

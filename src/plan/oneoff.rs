@@ -53,7 +53,7 @@ pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan
         }
         deps.extend(oneoff_gates(&mut plan, &requirements));
     }
-    let image = crate::names::image_name(&project.name, &o.service, &o.svc);
+    let image = crate::names::image_name(project, &o.service, &o.svc);
     let image_id = observed
         .images
         .get(&image)

@@ -28,7 +28,7 @@ fn observed() -> Observed {
 /// A container of `service` as `up` would have made it from `project`.
 fn container(project: &Project, service: &str, number: u32, state: &str) -> ContainerInfo {
     let svc = &project.services[service];
-    let name = crate::names::container_name(&project.name, service, svc, number);
+    let name = crate::names::container_name(project, service, svc, number);
     let mut l = BTreeMap::new();
     l.insert(labels::PROJECT.to_string(), project.name.clone());
     l.insert(labels::SERVICE.to_string(), service.to_string());

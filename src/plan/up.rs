@@ -189,7 +189,7 @@ impl Planner<'_> {
                 )),
             ));
         }
-        let image = names::image_name(&project.name, name, svc);
+        let image = names::image_name(project, name, svc);
         let image_id = self
             .observed
             .images
@@ -226,7 +226,7 @@ impl Planner<'_> {
                 service: name,
                 svc,
                 number,
-                name: names::container_name(&project.name, name, svc, number),
+                name: names::container_name(project, name, svc, number),
                 is_job,
             };
             let current = existing
@@ -285,7 +285,7 @@ impl Planner<'_> {
             }
             let dep_svc = &self.project.services[dep];
             for n in 1..=replicas(dep_svc, self.opts.scale.get(dep).copied()) {
-                let c = names::container_name(&self.project.name, dep, dep_svc, n);
+                let c = names::container_name(self.project, dep, dep_svc, n);
                 if let Some(&i) = self.gates.created.get(&c) {
                     needs.create.push(i);
                 }
@@ -365,7 +365,7 @@ impl Planner<'_> {
     ) {
         let reason = Reason::Recreate(d);
         let tmp = names::replacement_name(&c.id, &r.name);
-        let replaced = names::replaced_label(r.service, r.svc, r.number);
+        let replaced = names::replaced_label(self.project.separator(), r.service, r.svc, r.number);
         let created = create_steps(
             &mut self.plan,
             ctx,

@@ -670,3 +670,31 @@ services:
         stderr(&out).contains("services.app.build.shm_size: ignored: this engine's BuildKit");
     assert_eq!(warned, minor < 44, "API {api}: {}", stderr(&out));
 }
+
+#[test]
+fn build_memory_limits_the_classic_builders_container_and_buildkit_says_it_ignores_it() {
+    let (p, _cache) = project("bkmem", "services:\n  app:\n    build: .\n");
+    // cgroup v1 and v2 both: whichever file the build container has
+    p.write(
+        "Dockerfile",
+        "FROM IMAGE\nRUN cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max > /limit 2>/dev/null; true\n",
+    );
+    let image = format!("{}-app", p.name);
+    let out = p.run_env(&["build", "-m", "96m"], &[("DOCKER_BUILDKIT", "0")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        run_in(&image, &["cat", "/limit"]).trim(),
+        (96u64 << 20).to_string()
+    );
+    // BuildKit takes no limit: said once, and the build goes on
+    let out = p.run(&["build", "--no-cache", "--memory", "96m"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("--memory: ignored").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    let out = p.run(&["build", "-m", "lots"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -8,9 +8,9 @@ use std::io::{Read, Write};
 use super::*;
 
 /// A docker-registry on 127.0.0.1, with or without basic auth; stopped when dropped.
-struct Registry {
+pub struct Registry {
     child: std::process::Child,
-    port: u16,
+    pub port: u16,
     dir: PathBuf,
 }
 
@@ -18,7 +18,7 @@ struct Registry {
 const HTPASSWD: &str = "rct:$2b$12$DHU5dJxCGZqLPWo5eHOpOe1Llccbaw8SslKxtLS1VRKtMHpAMdWFy\n";
 
 impl Registry {
-    fn start(auth: bool) -> Registry {
+    pub fn start(auth: bool) -> Registry {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -54,11 +54,11 @@ impl Registry {
     }
 
     /// The registry's answer to `GET path` (with the test user's credentials).
-    fn get(&self, path: &str) -> String {
+    pub fn get(&self, path: &str) -> String {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Basic cmN0OnMzY3JldA==\r\n\r\n"
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Basic cmN0OnMzY3JldA==\r\nAccept: application/vnd.oci.image.manifest.v1+json\r\n\r\n"
         )
         .unwrap();
         let mut out = String::new();

@@ -17,6 +17,7 @@ mod interop;
 mod keys;
 mod lifecycle;
 mod parity;
+mod publish;
 mod races;
 mod signals;
 mod watch;

@@ -521,3 +521,41 @@ services:
     assert!(theirs.status.success(), "{}", stderr(&theirs));
     assert_eq!(sorted_lines(&stdout(&theirs)), names(&args));
 }
+
+#[test]
+fn compatibility_names_containers_as_compose_v1_and_the_reference_adopts_them() {
+    let p = Project::new(
+        "compat",
+        "services:\n  web:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n    scale: 2\n  other:\n    image: IMAGE\n    command: [sleep, '300']\n    init: true\n",
+    );
+    p.ok(&["--compatibility", "up", "-d", "web"]);
+    let out = p.run_env(&["up", "-d", "other"], &[("COMPOSE_COMPATIBILITY", "true")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: BTreeSet<String> = p.containers().into_keys().collect();
+    let want: BTreeSet<String> = ["web_1", "web_2", "other_1"]
+        .iter()
+        .map(|s| format!("{}_{s}", p.name))
+        .collect();
+    assert_eq!(names, want);
+    // a second run changes nothing; without the flag, Compose v2's names
+    let ids = |p: &Project| -> BTreeSet<String> {
+        p.containers().into_values().filter_map(|c| c.id).collect()
+    };
+    let before = ids(&p);
+    p.ok(&["--compatibility", "up", "-d"]);
+    assert_eq!(ids(&p), before);
+
+    let Some(bin) = reference() else {
+        return;
+    };
+    let out = compose_ref(&bin, &p, &["--compatibility", "up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ids(&p), before, "the reference recreated our containers");
+    let theirs = compose_ref(
+        &bin,
+        &p,
+        &["--compatibility", "ps", "--format", "{{.Name}}"],
+    );
+    let ours = p.ok(&["--compatibility", "ps", "--format", "{{.Name}}"]);
+    assert_eq!(sorted_lines(&ours), sorted_lines(&stdout(&theirs)));
+}

@@ -37,7 +37,20 @@ fn options(r: &BuildRequest) -> q::BuildImageOptions {
     }
 }
 
-/// `ulimits` as the engine reads it (bollard's options lack it): a JSON list in the query.
+/// What the `/build` query needs beyond bollard's options: `ulimits` (which they lack) and
+/// `memory` (an `i32` there, too small for more than 2 GiB).
+fn extra_query(r: &BuildRequest) -> Vec<String> {
+    let mut extra = Vec::new();
+    if let Some(u) = ulimits_query(r) {
+        extra.push(format!("ulimits={u}"));
+    }
+    if r.memory > 0 {
+        extra.push(format!("memory={}", r.memory));
+    }
+    extra
+}
+
+/// `ulimits` as the engine reads it: a JSON list in the query.
 fn ulimits_query(r: &BuildRequest) -> Option<String> {
     if r.ulimits.is_empty() {
         return None;
@@ -55,11 +68,11 @@ fn ulimits_query(r: &BuildRequest) -> Option<String> {
 }
 
 /// A client whose `/build` requests carry what bollard's options cannot: the builder version
-/// (bollard would open a session of its own for version 2) and `ulimits`.
+/// (bollard would open a session of its own for version 2) and [`extra_query`].
 fn with_query(
     client: &bollard::Docker,
     version: &'static str,
-    ulimits: Option<String>,
+    extra: Vec<String>,
 ) -> bollard::Docker {
     client.clone().with_request_modifier(move |mut req| {
         if !req.uri().path().ends_with("/build") {
@@ -68,13 +81,11 @@ fn with_query(
         let query = req.uri().query().unwrap_or_default();
         let mut params: Vec<String> = query
             .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("version="))
+            .filter(|p| !p.is_empty() && !p.starts_with("version=") && !p.starts_with("memory="))
             .map(str::to_string)
             .collect();
         params.push(format!("version={version}"));
-        if let Some(u) = &ulimits {
-            params.push(format!("ulimits={u}"));
-        }
+        params.extend(extra.iter().cloned());
         let path_and_query = format!("{}?{}", req.uri().path(), params.join("&"));
         let mut parts = req.uri().clone().into_parts();
         if let Ok(pq) = path_and_query.parse() {
@@ -95,7 +106,7 @@ impl Docker {
         context: Vec<u8>,
         output: &(dyn Fn(BuildOutput) + Send + Sync),
     ) -> Result<String> {
-        let client = with_query(&self.streams, "1", ulimits_query(&r));
+        let client = with_query(&self.streams, "1", extra_query(&r));
         let mut stream =
             client.build_image(options(&r), None, Some(bollard::body_full(context.into())));
         let mut id = String::new();
@@ -179,7 +190,7 @@ impl Docker {
         if local.is_some() {
             opts.remote = Some("client-session".into());
         }
-        let client = with_query(&self.streams, "2", ulimits_query(&r));
+        let client = with_query(&self.streams, "2", extra_query(&r));
         let mut stream = client.build_image(opts, None, Some(bollard::body_full(body.into())));
         let mut steps = Steps::default();
         let mut id = String::new();

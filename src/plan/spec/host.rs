@@ -294,7 +294,7 @@ fn resources(svc: &Service) -> HostConfig {
 pub(super) fn namespace_mode(p: &Project, mode: &str) -> String {
     match mode.strip_prefix("service:") {
         Some(other) => match p.services.get(other) {
-            Some(s) => format!("container:{}", container_name(&p.name, other, s, 1)),
+            Some(s) => format!("container:{}", container_name(p, other, s, 1)),
             None => mode.to_string(),
         },
         None => mode.to_string(),
@@ -313,7 +313,7 @@ fn volumes_from(p: &Project, v: &str) -> String {
     let name = p
         .services
         .get(svc)
-        .map(|s| container_name(&p.name, svc, s, 1))
+        .map(|s| container_name(p, svc, s, 1))
         .unwrap_or_else(|| svc.to_string());
     match mode {
         Some(m) => format!("{name}:{m}"),
@@ -327,7 +327,7 @@ pub(super) fn links(p: &Project, svc: &Service) -> Vec<String> {
     for l in &svc.links {
         let (target, alias) = l.split_once(':').unwrap_or((l, l));
         if let Some(s) = p.services.get(target) {
-            let name = container_name(&p.name, target, s, 1);
+            let name = container_name(p, target, s, 1);
             out.push(format!("{name}:{alias}"));
             if alias != target {
                 out.push(format!("{name}:{target}"));

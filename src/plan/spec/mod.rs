@@ -111,7 +111,7 @@ pub fn container(
     hash: &str,
 ) -> ContainerSpec {
     let p = ctx.project;
-    let name = container_name(&p.name, service, svc, number);
+    let name = container_name(p, service, svc, number);
     let mut warnings = Vec::new();
     let api = version(ctx.api_version);
 
@@ -262,7 +262,7 @@ pub fn container(
         cmd: svc.command.clone(),
         entrypoint: svc.entrypoint.clone(),
         healthcheck,
-        image: Some(image_name(&p.name, service, svc)),
+        image: Some(image_name(p, service, svc)),
         working_dir: nonempty(&svc.working_dir),
         network_disabled: (svc.network_mode == "disabled").then_some(true),
         labels: Some(container_labels(ctx, service, svc, number, hash)),
