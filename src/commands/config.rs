@@ -13,7 +13,8 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
     let mut opts = ctx.options(&args.services)?;
     // listing the variables must work while some are still missing
     opts.interpolate = !args.no_interpolate && !args.variables;
-    opts.normalize = !args.no_normalize;
+    // as the reference: `--compatibility` prints the files as written, without normalization
+    opts.normalize = !args.no_normalize && !ctx.global.compatibility;
     opts.resolve_paths = !args.no_path_resolution;
     opts.consistency = !args.no_consistency;
     let loaded = crate::load::load(&opts)?;

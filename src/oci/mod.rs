@@ -67,6 +67,26 @@ fn auth(config_dir: Option<&Path>, text: &str) -> RegistryAuth {
     }
 }
 
+/// A client logged in to the registry of `text` for `operation`, with the user's credentials.
+async fn connect(
+    config_dir: Option<&Path>,
+    text: &str,
+    operation: RegistryOperation,
+) -> Result<(Reference, Client, RegistryAuth), String> {
+    let r = reference(text)?;
+    let client = client(&r);
+    let auth = auth(config_dir, text);
+    let doing = match operation {
+        RegistryOperation::Push => "cannot reach the registry to push",
+        RegistryOperation::Pull => "cannot reach the registry to read",
+    };
+    client
+        .auth(&r, &auth, operation)
+        .await
+        .map_err(|e| failed(&r, doing, e))?;
+    Ok((r, client, auth))
+}
+
 /// A registry error as a sentence naming the registry and what was being done, with the
 /// causes the client's error wraps (a refused connection says so).
 fn failed(r: &Reference, doing: &str, e: impl std::error::Error) -> String {
@@ -93,13 +113,7 @@ pub async fn push(
     version: Option<OciVersion>,
     created: &str,
 ) -> Result<String, String> {
-    let r = reference(target)?;
-    let client = client(&r);
-    let auth = auth(config_dir, target);
-    client
-        .auth(&r, &auth, RegistryOperation::Push)
-        .await
-        .map_err(|e| failed(&r, "cannot reach the registry to push", e))?;
+    let (r, client, _) = connect(config_dir, target, RegistryOperation::Push).await?;
     for blob in layers {
         client
             .push_blob(&r, blob.data.clone(), &blob.digest())
@@ -150,13 +164,7 @@ fn status_of(e: &oci_client::errors::OciDistributionError) -> Option<u16> {
 /// Reads the artifact `source` names (`REPO:TAG`, or an index listing one) from its registry:
 /// the manifest's digest and the files it holds.
 pub async fn pull(config_dir: Option<&Path>, source: &str) -> Result<(String, Files), String> {
-    let r = reference(source)?;
-    let client = client(&r);
-    let auth = auth(config_dir, source);
-    client
-        .auth(&r, &auth, RegistryOperation::Pull)
-        .await
-        .map_err(|e| failed(&r, "cannot reach the registry to read", e))?;
+    let (r, client, auth) = connect(config_dir, source, RegistryOperation::Pull).await?;
     let accepted = [artifact::MANIFEST_MEDIA_TYPE, artifact::INDEX_MEDIA_TYPE];
     let (bytes, mut digest) = client
         .pull_manifest_raw(&r, &auth, &accepted)

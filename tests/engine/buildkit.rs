@@ -680,12 +680,17 @@ fn build_memory_limits_the_classic_builders_container_and_buildkit_says_it_ignor
         "FROM IMAGE\nRUN cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max > /limit 2>/dev/null; true\n",
     );
     let image = format!("{}-app", p.name);
+    // the classic builder labels its images without the project: removed by their tag (their
+    // untagged parent layers with them), here and if the test fails
+    let _images = super::images::Images(vec![image.clone()]);
     let out = p.run_env(&["build", "-m", "96m"], &[("DOCKER_BUILDKIT", "0")]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         run_in(&image, &["cat", "/limit"]).trim(),
         (96u64 << 20).to_string()
     );
+    block_on(docker().remove_image(&image, None::<q::RemoveImageOptions>, None))
+        .expect("the classic build's image removed");
     // BuildKit takes no limit: said once, and the build goes on
     let out = p.run(&["build", "--no-cache", "--memory", "96m"]);
     assert!(out.status.success(), "{}", stderr(&out));

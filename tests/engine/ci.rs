@@ -21,6 +21,39 @@ services:
     init: true
 ";
 
+/// [`EXITS`] with `ok` and `fail` held until the test writes `/tmp/go` in them, once both tools
+/// watch the containers: an exit at once races with the start of a tool's watch (the reference
+/// has missed `ok` exiting under load and answered 3, and rcompose once did the same), so no
+/// container exits before both look.
+const GATED: &str = "
+services:
+  ok:
+    image: IMAGE
+    command: [sh, -c, 'until [ -e /tmp/go ]; do sleep 0.1; done; exit 0']
+  fail:
+    image: IMAGE
+    command: [sh, -c, 'until [ -e /tmp/go ]; do sleep 0.1; done; sleep 1; echo failing; exit 3']
+  long:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+";
+
+/// Lets the gated containers of `p` go (polling until each runs: the tools start them).
+fn release(p: &Project) {
+    for service in ["ok", "fail"] {
+        let name = format!("{}-{service}-1", p.name);
+        eventually(120, &format!("{name} to run and take /tmp/go"), || {
+            Command::new("docker")
+                .args(["exec", &name, "touch", "/tmp/go"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|_| ())
+        });
+    }
+}
+
 /// A service failing at once next to a long one; its healthcheck makes both tools wait for it
 /// (without one, an exit at once races with their first look).
 const FAILING: &str = "
@@ -42,12 +75,13 @@ fn exit_codes_of_up_are_the_references() {
     let Some(bin) = reference() else { return };
     // without `long`: every container ends by itself
     let ending: &'static str = EXITS.split("  long:").next().unwrap();
+    let gated_ending: &'static str = GATED.split("  long:").next().unwrap();
     let cases: [(&'static str, &'static [&'static str]); 7] = [
-        (EXITS, &["up", "--abort-on-container-exit"]),
-        (EXITS, &["up", "--abort-on-container-failure"]),
-        (EXITS, &["up", "--exit-code-from", "fail"]),
-        (EXITS, &["up", "--exit-code-from", "ok"]),
-        (ending, &["up"]),
+        (GATED, &["up", "--abort-on-container-exit"]),
+        (GATED, &["up", "--abort-on-container-failure"]),
+        (GATED, &["up", "--exit-code-from", "fail"]),
+        (GATED, &["up", "--exit-code-from", "ok"]),
+        (gated_ending, &["up"]),
         (FAILING, &["up", "-d", "--wait"]),
         (ending, &["up", "-d", "--wait"]),
     ];
@@ -59,16 +93,30 @@ fn exit_codes_of_up_are_the_references() {
             std::thread::spawn(move || {
                 let ours = Project::new(&format!("exit{i}"), yaml);
                 let theirs = Project::new(&format!("exitref{i}"), yaml);
-                let ref_run = {
-                    let (bin, theirs) = (bin.clone(), &theirs);
-                    std::thread::scope(|s| {
-                        let r = s.spawn(move || compose_ref(&bin, theirs, args));
-                        let o = ours.run(args);
-                        (o, r.join().unwrap())
-                    })
-                };
-                let (o, r) = ref_run;
-                (args.join(" "), o.status.code(), r.status.code(), stderr(&o))
+                if yaml.contains("/tmp/go") {
+                    let mut reference = Command::new(&bin);
+                    reference
+                        .arg("-p")
+                        .arg(&theirs.name)
+                        .args(args)
+                        .current_dir(&theirs.dir);
+                    let mut runs = [
+                        Live::from_command(command(&ours, args)),
+                        Live::from_command(reference),
+                    ];
+                    for (run, p) in runs.iter_mut().zip([&ours, &theirs]) {
+                        run.expect(120, "Attaching to", |l| l.contains("Attaching to"));
+                        release(p);
+                    }
+                    let codes = runs.each_mut().map(|r| r.exit_code(120));
+                    (args.join(" "), codes[0], codes[1], runs[0].seen.join("\n"))
+                } else {
+                    let (o, r) = std::thread::scope(|s| {
+                        let r = s.spawn(|| compose_ref(&bin, &theirs, args));
+                        (ours.run(args), r.join().unwrap())
+                    });
+                    (args.join(" "), o.status.code(), r.status.code(), stderr(&o))
+                }
             })
         })
         .collect();

@@ -527,8 +527,17 @@ impl Live {
         Live::spawn(p, args, true)
     }
 
+    /// Any program (the reference, say) run as [`Live::start_with_stderr`] runs rcompose.
+    pub fn from_command(mut c: Command) -> Live {
+        Live::spawn_command(&mut c, true)
+    }
+
     fn spawn(p: &Project, args: &[&str], stderr: bool) -> Live {
-        let mut child = command(p, args)
+        Live::spawn_command(&mut command(p, args), stderr)
+    }
+
+    fn spawn_command(c: &mut Command, stderr: bool) -> Live {
+        let mut child = c
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(if stderr {
@@ -537,7 +546,7 @@ impl Live {
                 Stdio::null()
             })
             .spawn()
-            .expect("rcompose starts");
+            .expect("the program starts");
         let (tx, lines) = std::sync::mpsc::channel();
         fn forward(from: impl std::io::Read + Send + 'static, tx: std::sync::mpsc::Sender<String>) {
             std::thread::spawn(move || {

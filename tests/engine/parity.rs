@@ -558,4 +558,8 @@ fn compatibility_names_containers_as_compose_v1_and_the_reference_adopts_them() 
     );
     let ours = p.ok(&["--compatibility", "ps", "--format", "{{.Name}}"]);
     assert_eq!(sorted_lines(&ours), sorted_lines(&stdout(&theirs)));
+    // and `config` prints the files without normalization, as the reference does then
+    let theirs = compose_ref(&bin, &p, &["--compatibility", "config"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    assert_eq!(p.ok(&["--compatibility", "config"]), stdout(&theirs));
 }
