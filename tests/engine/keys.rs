@@ -184,6 +184,9 @@ configs:
 
 #[test]
 fn networks_aliases_addresses_and_shared_namespaces() {
+    // the fixed subnet lies outside the engine's default pools (172.17-31.0.0/16, 192.168/16):
+    // with the suite's networks made in parallel, the engine handed 172.31.0.0/16 to another
+    // test's network and this one's 172.31.250.0/24 overlapped it
     let p = Project::new(
         "nets",
         "
@@ -197,7 +200,7 @@ services:
       front:
         aliases: [api.front]
       back:
-        ipv4_address: 172.31.250.10
+        ipv4_address: 10.213.250.10
   sidecar:
     image: IMAGE
     command: [sleep, '300']
@@ -209,7 +212,7 @@ networks:
   back:
     ipam:
       config:
-        - subnet: 172.31.250.0/24
+        - subnet: 10.213.250.0/24
 ",
     );
     p.ok(&["up", "-d"]);
@@ -222,7 +225,7 @@ networks:
         "{aliases:?}"
     );
     let back = &nets[&format!("{}_back", p.name)];
-    assert_eq!(back.ip_address.as_deref(), Some("172.31.250.10"));
+    assert_eq!(back.ip_address.as_deref(), Some("10.213.250.10"));
     let sidecar = p
         .inspect(&format!("{}-sidecar-1", p.name))
         .host_config
