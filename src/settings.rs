@@ -30,6 +30,22 @@ pub const RCOMPOSE_WATCH_QUIET_PERIOD: &str = "RCOMPOSE_WATCH_QUIET_PERIOD";
 /// `0` (or `false`) builds with the engine's classic builder instead of its BuildKit.
 pub const DOCKER_BUILDKIT: &str = "DOCKER_BUILDKIT";
 
+/// Where Compose caches the projects `-f oci://` reads (`<it>/docker-compose`, else `~/.cache`).
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// `false` turns off reading compose files from registries, as in Compose.
+pub const COMPOSE_EXPERIMENTAL_OCI_REMOTE: &str = "COMPOSE_EXPERIMENTAL_OCI_REMOTE";
+/// True: Compose v1's names (`--compatibility`); may come from the project's `.env` too.
+pub const COMPOSE_COMPATIBILITY: &str = "COMPOSE_COMPATIBILITY";
+
+/// A boolean as Go's `strconv.ParseBool` reads it (Compose reads its switches so).
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// The engine's socket when `DOCKER_HOST` is not set.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
@@ -124,6 +140,28 @@ impl Env {
         }
     }
 
+    /// Compose's cache of remote projects: `$XDG_CACHE_HOME/docker-compose`, else
+    /// `~/.cache/docker-compose`.
+    pub fn oci_cache(&self) -> Option<PathBuf> {
+        match self.get(XDG_CACHE_HOME).filter(|d| !d.is_empty()) {
+            Some(d) => Some(PathBuf::from(d).join("docker-compose")),
+            None => self
+                .get(HOME)
+                .map(|h| PathBuf::from(h).join(".cache").join("docker-compose")),
+        }
+    }
+
+    /// Whether `-f oci://` may read registries: `COMPOSE_EXPERIMENTAL_OCI_REMOTE` unset or true;
+    /// a value that is not a boolean is an error, as in Compose.
+    pub fn oci_remote(&self) -> Result<bool, String> {
+        match self.get(COMPOSE_EXPERIMENTAL_OCI_REMOTE) {
+            None => Ok(true),
+            Some(v) => parse_bool(v).ok_or_else(|| {
+                format!("{COMPOSE_EXPERIMENTAL_OCI_REMOTE} is {v:?}, not a boolean (true or false)")
+            }),
+        }
+    }
+
     /// `RCOMPOSE_WATCH_DEBUG` is set.
     pub fn watch_debug(&self) -> bool {
         self.get(RCOMPOSE_WATCH_DEBUG).is_some()
@@ -146,6 +184,17 @@ pub fn current_dir() -> std::io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_is_composes() {
+        let env = Env::of([(XDG_CACHE_HOME, "/x"), (HOME, "/home/u")]);
+        assert_eq!(env.oci_cache().unwrap(), PathBuf::from("/x/docker-compose"));
+        let env = Env::of([(HOME, "/home/u")]);
+        assert_eq!(
+            env.oci_cache().unwrap(),
+            PathBuf::from("/home/u/.cache/docker-compose")
+        );
+    }
 
     #[test]
     fn values_are_read_as_compose_reads_them() {

@@ -26,8 +26,13 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
     if !ctx.global.all_resources {
         prune_unused(&mut project);
     }
-    if args.resolve_image_digests || args.lock_image_digests {
-        super::block_on(pin_digests(ctx, &mut project))?;
+    // the engine is asked only when there is an image to pin
+    let tagged = project
+        .services
+        .values()
+        .any(|s| !s.image.is_empty() && !s.image.contains('@'));
+    if (args.resolve_image_digests || args.lock_image_digests) && tagged {
+        super::block_on(async { ctx.compose().await?.pin_images(&mut project).await })?;
     }
 
     let lines = |items: Vec<String>| -> String { items.into_iter().map(|s| s + "\n").collect() };
@@ -50,19 +55,7 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
         }
         out
     } else if args.lock_image_digests {
-        // an override file: each service's pinned image (`{}` for one without)
-        let services: serde_json::Map<String, serde_json::Value> = project
-            .services
-            .iter()
-            .map(|(n, s)| {
-                let v = match s.image.is_empty() {
-                    true => serde_json::json!({}),
-                    false => serde_json::json!({"image": s.image}),
-                };
-                (n.clone(), v)
-            })
-            .collect();
-        let v = serde_json::json!({"services": services});
+        let v = crate::compose::publish::digest_override(&project);
         match args.format {
             Some(ConfigFormat::Json) => {
                 json(
@@ -139,36 +132,6 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> Result<(), Error> {
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e)),
         None => print(&text),
     }
-}
-
-/// `--resolve-image-digests`: every service image named by tag gets the digest its registry
-/// has for it (`name:tag@sha256:...`), asked through the engine as Compose does.
-pub(super) async fn pin_digests(ctx: &Context, project: &mut Project) -> Result<(), Error> {
-    let images: BTreeSet<String> = project
-        .services
-        .values()
-        .map(|s| s.image.clone())
-        .filter(|i| !i.is_empty() && !i.contains('@'))
-        .collect();
-    if images.is_empty() {
-        return Ok(());
-    }
-    let engine = ctx.engine().await?;
-    let mut digests = BTreeMap::new();
-    for image in images {
-        let pinned = crate::compose::pinned(&engine, &image, true)
-            .await
-            .map_err(|why| {
-                Error::msg(format!("cannot resolve the digest of image {image}: {why}"))
-            })?;
-        digests.insert(image, pinned);
-    }
-    for svc in project.services.values_mut() {
-        if let Some(pinned) = digests.get(&svc.image) {
-            svc.image = pinned.clone();
-        }
-    }
-    Ok(())
 }
 
 /// `--variables`: a table by default, or JSON / YAML keyed by name.

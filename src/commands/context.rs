@@ -63,25 +63,14 @@ impl Context {
     /// (`COMPOSE_EXPERIMENTAL_OCI_REMOTE=false` turns it off, as in Compose).
     fn remote(&self) -> load::Remote {
         let config_dir = self.env.docker_config_dir();
-        let cache =
-            crate::oci::cache_root(self.env.get("XDG_CACHE_HOME"), self.env.get(settings::HOME));
-        let switch = self
-            .env
-            .get("COMPOSE_EXPERIMENTAL_OCI_REMOTE")
-            .map(str::to_string);
+        let cache = self.env.oci_cache();
+        let enabled = self.env.oci_remote();
         load::Remote(Arc::new(move |source: &str| {
-            match switch.as_deref() {
-                None | Some("1" | "t" | "T" | "true" | "TRUE" | "True") => {}
-                Some("0" | "f" | "F" | "false" | "FALSE" | "False") => {
-                    return Err(format!(
-                        "{source}: remote compose files are turned off by COMPOSE_EXPERIMENTAL_OCI_REMOTE"
-                    ));
-                }
-                Some(other) => {
-                    return Err(format!(
-                        "COMPOSE_EXPERIMENTAL_OCI_REMOTE is {other:?}, not a boolean (true or false)"
-                    ));
-                }
+            if !enabled.clone()? {
+                return Err(format!(
+                    "{source}: remote compose files are turned off by {}",
+                    settings::COMPOSE_EXPERIMENTAL_OCI_REMOTE
+                ));
             }
             let cache = cache.as_deref().ok_or_else(|| {
                 format!("{source}: no cache folder for remote compose files (set HOME or XDG_CACHE_HOME)")

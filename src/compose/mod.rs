@@ -17,6 +17,7 @@
 
 mod images;
 mod lifecycle;
+pub(crate) mod publish;
 mod stack;
 mod up;
 

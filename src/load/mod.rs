@@ -291,8 +291,9 @@ pub fn load(opts: &Options) -> Result<Loaded, LoadErrors> {
     project.working_dir = workdir.to_string_lossy().into_owned();
     project.compatibility = opts.compatibility
         || env_with_name
-            .get("COMPOSE_COMPATIBILITY")
-            .is_some_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"));
+            .get(crate::settings::COMPOSE_COMPATIBILITY)
+            .and_then(|v| crate::settings::parse_bool(v))
+            .unwrap_or(false);
     project.compose_files = paths
         .iter()
         .map(|p| p.to_string_lossy().into_owned())

@@ -108,9 +108,8 @@ pub fn env_file(name: &str, data: Vec<u8>) -> Blob {
 /// The name a local file is published under: the SHA-256 of its path, as Compose names it, so
 /// that the artifact does not show the publisher's folders.
 pub fn hashed_name(path: &str, extension: &str) -> String {
-    let hash = Sha256::digest(path.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.{extension}")
+    let d = digest(path.as_bytes());
+    format!("{}.{extension}", d.trim_start_matches("sha256:"))
 }
 
 /// The config blob and the manifest over `layers`; `created` is an RFC 3339 time.

@@ -128,36 +128,36 @@ pub async fn push(
             client
                 .push_blob(r, config.data.clone(), &config.digest())
                 .await
-                .map_err(|e| (None, failed(r, "cannot push the config of", e)))?;
+                .map_err(|e| (false, failed(r, "cannot push the config of", e)))?;
             let media = hyper::header::HeaderValue::from_static(artifact::MANIFEST_MEDIA_TYPE);
             let digest = artifact::digest(&manifest);
             match client.push_manifest_raw(r, manifest, media).await {
                 Ok(_) => Ok(digest),
-                Err(e) => Err((status_of(&e), failed(r, "cannot push the manifest of", e))),
+                Err(e) => Err((
+                    refused_not_auth(&e),
+                    failed(r, "cannot push the manifest of", e),
+                )),
             }
         }
     };
     match version {
         Some(v) => attempt(v).await.map_err(|(_, e)| e),
         None => match attempt(OciVersion::V1_1).await {
-            Err((Some(code), _))
-                if (400..500).contains(&code) && ![401, 403, 407].contains(&code) =>
-            {
-                attempt(OciVersion::V1_0).await.map_err(|(_, e)| e)
-            }
+            Err((true, _)) => attempt(OciVersion::V1_0).await.map_err(|(_, e)| e),
             other => other.map_err(|(_, e)| e),
         },
     }
 }
 
-/// The HTTP status of a registry's refusal, where the error carries one.
-fn status_of(e: &oci_client::errors::OciDistributionError) -> Option<u16> {
+/// Whether the registry refused a request as a client error that is not about authorization
+/// (Compose's rule for falling back to OCI 1.0): a 4xx status other than 401, 403 and 407, or
+/// an error envelope, which registries send with a 4xx (`MANIFEST_INVALID`...).
+fn refused_not_auth(e: &oci_client::errors::OciDistributionError) -> bool {
     use oci_client::errors::OciDistributionError as E;
     match e {
-        E::ServerError { code, .. } => Some(*code),
-        E::RegistryError { .. } | E::ManifestParsingError(_) => Some(400),
-        E::UnauthorizedError { .. } => Some(401),
-        _ => None,
+        E::ServerError { code, .. } => (400..500).contains(code) && ![401, 403, 407].contains(code),
+        E::RegistryError { .. } | E::ManifestParsingError(_) => true,
+        _ => false,
     }
 }
 
@@ -205,15 +205,6 @@ pub async fn pull(config_dir: Option<&Path>, source: &str) -> Result<(String, Fi
         layers.push((d, data));
     }
     Ok((digest, artifact::unpack(&layers)?))
-}
-
-/// Compose's cache of remote projects: `$XDG_CACHE_HOME/docker-compose`, else
-/// `~/.cache/docker-compose`.
-pub fn cache_root(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<PathBuf> {
-    match xdg_cache_home.filter(|d| !d.is_empty()) {
-        Some(d) => Some(PathBuf::from(d).join("docker-compose")),
-        None => home.map(|h| PathBuf::from(h).join(".cache").join("docker-compose")),
-    }
 }
 
 /// Brings the artifact `source` (`oci://REPO:TAG`) into its folder of the cache (kept when it
@@ -311,18 +302,6 @@ mod tests {
         assert!(is_loopback("127.3.4.5"));
         assert!(!is_loopback("registry.example.com:5000"));
         assert!(!is_loopback("10.0.0.1:5000"));
-    }
-
-    #[test]
-    fn the_cache_is_composes() {
-        assert_eq!(
-            cache_root(Some("/x"), Some("/home/u")).unwrap(),
-            PathBuf::from("/x/docker-compose")
-        );
-        assert_eq!(
-            cache_root(None, Some("/home/u")).unwrap(),
-            PathBuf::from("/home/u/.cache/docker-compose")
-        );
     }
 
     #[test]
