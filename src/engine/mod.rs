@@ -41,7 +41,7 @@ pub enum ErrorKind {
     NotFound,
     /// A container's image does not exist (404 `No such image`).
     NoSuchImage,
-    /// The object exists or is in use (409).
+    /// The object exists or is in use (409; a network with endpoints, 403).
     Conflict,
     /// A published host port is taken.
     PortInUse,

@@ -243,19 +243,22 @@ impl ImageStore for Docker {
 
 impl Docker {
     /// The endpoints on network `name`: those of containers that are gone are disconnected by
-    /// force (how many is the second value), the names of the containers still there returned.
-    async fn free_stale_endpoints(&self, name: &str) -> Result<(Vec<String>, usize)> {
+    /// force (how many is the second value), the names of the containers still there returned
+    /// (the third value: whether one of them runs).
+    async fn free_stale_endpoints(&self, name: &str) -> Result<(Vec<String>, usize, bool)> {
         let network = self
             .client
             .inspect_network(name, None::<q::InspectNetworkOptions>)
             .await
             .map_err(map_err)?;
-        let (mut users, mut freed) = (Vec::new(), 0);
+        let (mut users, mut freed, mut running) = (Vec::new(), 0, false);
         for (id, endpoint) in network.containers.unwrap_or_default() {
+            let seen = self
+                .client
+                .inspect_container(&id, None::<q::InspectContainerOptions>)
+                .await;
             let gone = matches!(
-                self.client
-                    .inspect_container(&id, None::<q::InspectContainerOptions>)
-                    .await,
+                seen,
                 Err(BError::DockerResponseServerError {
                     status_code: 404,
                     ..
@@ -263,6 +266,7 @@ impl Docker {
             );
             let container = endpoint.name.unwrap_or(id);
             if !gone {
+                running |= matches!(&seen, Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true));
                 users.push(container);
                 continue;
             }
@@ -274,7 +278,7 @@ impl Docker {
                 freed += 1;
             }
         }
-        Ok((users, freed))
+        Ok((users, freed, running))
     }
 }
 
@@ -288,14 +292,15 @@ impl Resources for Docker {
         // the engine releases a removed container's endpoint after the removal returns (under
         // load, seconds after), and one that crashed can keep endpoints of containers gone
         // since: those are disconnected by force; endpoints of containers still there are
-        // waited for (bounded), and then named
+        // waited for (bounded), and then named; a running container on it (another project's,
+        // or one that a run racing this one made) will not leave: named at once
         let began = tokio::time::Instant::now();
         loop {
             let e = match self.client.remove_network(name).await.map_err(map_err) {
                 Err(e) if e.message.contains("has active endpoints") => e,
                 r => return r,
             };
-            let (users, freed) = self.free_stale_endpoints(name).await?;
+            let (users, freed, running) = self.free_stale_endpoints(name).await?;
             let lost_count = users.is_empty() && freed == 0;
             if lost_count && began.elapsed() >= Duration::from_secs(2) {
                 // still no endpoint to wait for or free: the engine's own count is wrong
@@ -307,7 +312,7 @@ impl Resources for Docker {
                     ),
                 ));
             }
-            if began.elapsed() >= Duration::from_secs(20) {
+            if running || began.elapsed() >= Duration::from_secs(20) {
                 return Err(match users.is_empty() {
                     true => e,
                     false => EngineError::new(

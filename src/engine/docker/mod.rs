@@ -47,6 +47,9 @@ fn map_err(e: BError) -> EngineError {
                 409 => ErrorKind::Conflict,
                 // several networks share the name (runs that raced each made one)
                 _ if message.contains("is ambiguous") => ErrorKind::Conflict,
+                // a network still in use (a 403): containers joined it, for instance ones
+                // that a run racing this one made after this one looked
+                _ if message.contains("has active endpoints") => ErrorKind::Conflict,
                 _ if message.contains("port is already allocated")
                     || message.contains("address already in use") =>
                 {
@@ -286,7 +289,44 @@ fn split_reference(reference: &str) -> (String, String) {
 
 #[cfg(test)]
 mod tests {
-    use super::split_reference;
+    use super::{map_err, split_reference};
+    use crate::engine::ErrorKind;
+
+    #[test]
+    fn refusals_are_classified_by_status_and_words() {
+        let refusal = |status_code: u16, message: &str| {
+            map_err(bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message: message.to_string(),
+            })
+            .kind
+        };
+        assert_eq!(refusal(404, "No such image: a"), ErrorKind::NoSuchImage);
+        assert_eq!(refusal(404, "No such container: a"), ErrorKind::NotFound);
+        assert_eq!(
+            refusal(409, "Conflict. The container name"),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            refusal(
+                400,
+                "network p_default is ambiguous (2 matches found on name)"
+            ),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            refusal(
+                403,
+                "error while removing network: network p_default id 1f has active endpoints"
+            ),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            refusal(500, "Bind for 0.0.0.0:80 failed: port is already allocated"),
+            ErrorKind::PortInUse
+        );
+        assert_eq!(refusal(500, "something else"), ErrorKind::Other);
+    }
 
     #[test]
     fn references_split_into_repo_and_tag() {
