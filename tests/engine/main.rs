@@ -74,21 +74,21 @@ pub fn docker() -> bollard::Docker {
 pub struct Project {
     pub dir: PathBuf,
     pub name: String,
-    /// The engine's records of what BuildKit sessions sent, before the test (for a project that
-    /// builds: on this engine, API 1.41, `/system/df` ignores `type` and sizes every container,
-    /// image and volume, so asking for each of the suite's projects in parallel loaded the
-    /// engine enough to stall its port proxy and a build's stream).
-    local_sources: Option<Vec<String>>,
 }
 
-/// What a BuildKit session sent (a context, a Dockerfile) is kept in a build cache record of
-/// its own: `local source for context`.
-fn local_sources() -> Vec<String> {
-    cache_records()
-        .into_iter()
-        .filter(|(_, description)| description.starts_with("local source for"))
-        .map(|(id, _)| id)
-        .collect()
+/// How many of this run's projects live, and the engine's build cache records from before the
+/// first of them was made. Once none lives, the records made meanwhile go (the steps of the
+/// tests' builds and what their sessions sent: `RUN`s, contexts, the example app's packages),
+/// so the run leaves the build cache as it found it. Not per project: a record may serve the
+/// builds of several tests, and a test between two builds must keep its own; and not often: on
+/// this engine (API 1.41) `/system/df` ignores `type` and sizes every container, image and
+/// volume, and asked for each project in parallel it loaded the engine enough to stall its port
+/// proxy and a build's stream.
+static LIVE: std::sync::Mutex<(usize, Option<Vec<String>>)> = std::sync::Mutex::new((0, None));
+
+/// The IDs of the engine's build cache records (`None`: not known).
+fn cache_ids() -> Option<Vec<String>> {
+    read_cache_records().map(|r| r.into_iter().map(|(id, _)| id).collect())
 }
 
 /// Prunes the build cache records `ids` (those in use stay).
@@ -104,6 +104,20 @@ pub fn prune_cache_records(ids: Vec<String>) {
     }
 }
 
+/// Prunes the records that are not in `before`: a record that others build on goes in a later
+/// round, once they went.
+fn prune_cache_records_since(before: &[String]) {
+    let mut left = usize::MAX;
+    while let Some(now) = cache_ids() {
+        let new: Vec<String> = now.into_iter().filter(|id| !before.contains(id)).collect();
+        if new.is_empty() || new.len() >= left {
+            return;
+        }
+        left = new.len();
+        prune_cache_records(new);
+    }
+}
+
 impl Project {
     /// `tag` names the test; `yaml` is the compose file (`IMAGE` stands for the test image).
     pub fn new(tag: &str, yaml: &str) -> Project {
@@ -112,11 +126,14 @@ impl Project {
         let name = format!("rct-{tag}-{}-{n}", std::process::id());
         let dir = std::env::temp_dir().join("rcompose-tests").join(&name);
         std::fs::create_dir_all(&dir).expect("test folder");
-        let p = Project {
-            dir,
-            name,
-            local_sources: yaml.contains("build").then(local_sources),
-        };
+        {
+            let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+            if live.0 == 0 {
+                live.1 = cache_ids();
+            }
+            live.0 += 1;
+        }
+        let p = Project { dir, name };
         p.write("compose.yaml", yaml);
         p
     }
@@ -179,14 +196,15 @@ impl Drop for Project {
         );
         remove_everything(&self.name);
         let _ = std::fs::remove_dir_all(&self.dir);
-        // what this test's builds sent (another test's, made meanwhile, costs that test no
-        // more than sending its context again)
-        if let Some(before) = &self.local_sources {
-            let new = local_sources()
-                .into_iter()
-                .filter(|id| !before.contains(id))
-                .collect();
-            prune_cache_records(new);
+        // the last project of a stretch takes the build cache records the stretch made (held
+        // locked: no project starts meanwhile)
+        let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        live.0 -= 1;
+        if live.0 == 0 {
+            // unknown before: nothing goes
+            if let Some(before) = live.1.take() {
+                prune_cache_records_since(&before);
+            }
         }
     }
 }
@@ -194,33 +212,41 @@ impl Drop for Project {
 /// The engine's build cache records as (id, description): `GET /system/df?type=build-cache`
 /// on the socket (bollard reads the newer API's shape of this answer).
 pub fn cache_records() -> Vec<(String, String)> {
+    read_cache_records().unwrap_or_default()
+}
+
+/// The records, or `None` when the engine's answer could not be read (no socket, a refusal such
+/// as `a disk usage operation is already running`).
+fn read_cache_records() -> Option<Vec<(String, String)>> {
     use std::io::{Read, Write};
     let host = std::env::var("DOCKER_HOST").unwrap_or_default();
     let socket = host
         .strip_prefix("unix://")
         .unwrap_or("/var/run/docker.sock")
         .to_string();
-    let Ok(mut s) = std::os::unix::net::UnixStream::connect(&socket) else {
-        return Vec::new();
-    };
-    let _ = write!(
+    let mut s = std::os::unix::net::UnixStream::connect(&socket).ok()?;
+    write!(
         s,
         "GET /system/df?type=build-cache HTTP/1.0\r\nHost: docker\r\n\r\n"
-    );
+    )
+    .ok()?;
     let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    v["BuildCache"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let field = |k: &str| c[k].as_str().unwrap_or_default().to_string();
-            (field("ID"), field("Description"))
-        })
-        .collect()
+    s.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let records = v.get("BuildCache")?.as_array().cloned().unwrap_or_default();
+    Some(
+        records
+            .iter()
+            .map(|c| {
+                let field = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                (field("ID"), field("Description"))
+            })
+            .collect(),
+    )
 }
 
 pub fn rcompose_in(dir: &Path, project: &str, args: &[&str], env: &[(&str, &str)]) -> Output {

@@ -175,8 +175,11 @@ fn containers_on(docker: &bollard::Docker, name: &str) -> (usize, usize) {
 /// it got, and once the engine is back the next `up` converges.
 pub fn the_engine_killed_mid_up_then_restarted(lab: &Lab) {
     const SERVICES: usize = 24;
+    // `gate` turns healthy only once the test writes `gate/ok` (a folder of the stack's, bound
+    // into it): with a timed healthcheck, a loaded machine took so long to start the others
+    // that `up` had finished before the engine was killed "while it waits"
     let mut yaml = String::from(
-        "services:\n  gate:\n    image: IMAGE\n    init: true\n    command: [sh, -c, 'sleep 3; touch /tmp/ok; exec sleep 3600']\n    healthcheck: {test: [CMD, test, -f, /tmp/ok], interval: 500ms, retries: 60}\n",
+        "services:\n  gate:\n    image: IMAGE\n    init: true\n    command: [sleep, '3600']\n    volumes: ['./gate:/gate']\n    healthcheck: {test: [CMD, test, -f, /gate/ok], interval: 500ms, retries: 600}\n",
     );
     for i in 0..SERVICES {
         yaml.push_str(&format!(
@@ -185,6 +188,8 @@ pub fn the_engine_killed_mid_up_then_restarted(lab: &Lab) {
     }
     yaml.push_str("  late:\n    image: IMAGE\n    init: true\n    command: [sleep, '3600']\n    depends_on: {gate: {condition: service_healthy}}\n");
     let s = Stack::new(lab, "crash", &yaml);
+    let gate = s.dir.join("gate");
+    std::fs::create_dir_all(&gate).expect("the gate folder");
     let node = lab.docker(3);
     // the image on node 3 before anything is timed
     let pull = on_node(&s, 3, &["pull", "-q"])
@@ -193,6 +198,7 @@ pub fn the_engine_killed_mid_up_then_restarted(lab: &Lab) {
     assert!(pull.status.success(), "{}", text(&pull));
     let _back = NodeBack(lab, 3);
     for moment in ["creating", "waiting"] {
+        let _ = std::fs::remove_file(gate.join("ok"));
         let mut up = on_node(&s, 3, &["up", "-d", "--progress", "plain"])
             .spawn()
             .expect("rcompose runs");
@@ -227,6 +233,7 @@ pub fn the_engine_killed_mid_up_then_restarted(lab: &Lab) {
             "{moment}: {err}"
         );
         lab.start_node(3);
+        std::fs::write(gate.join("ok"), "").expect("the gate opened");
         let again = on_node(&s, 3, &["up", "-d", "--wait", "--wait-timeout", "60"])
             .output()
             .expect("rcompose runs");
