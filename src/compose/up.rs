@@ -127,7 +127,10 @@ impl<E: Engine> Compose<E> {
                 }
                 for left in plan::leftovers(seen) {
                     let what = match left.original_exists {
-                        true => format!("removing it ({} is still there)", left.name),
+                        true => format!(
+                            "finishing that recreate ({} goes, it takes the name)",
+                            left.name
+                        ),
                         false => format!("it takes the name {}", left.name),
                     };
                     progress.message(&format!(

@@ -19,7 +19,7 @@ pub struct Leftover<'a> {
     pub container: &'a ContainerInfo,
     /// The name it was made to take.
     pub name: String,
-    /// The container it replaces is still there (so it goes; else it takes the name).
+    /// The container it replaces is still there (it goes first).
     pub original_exists: bool,
 }
 
@@ -49,27 +49,35 @@ pub fn needs_healing(observed: &Observed) -> bool {
 /// The plan that heals what other runs left. Duplicate project networks: the oldest of a name
 /// is kept (every run that heals picks the same one); the containers on the others are removed
 /// (the `up` planned next creates them again, on the kept one), then the others themselves.
-/// A replacement an interrupted recreate left takes its name when the container it replaced is
-/// gone (it has the new configuration and the old one's anonymous volumes), and is removed when
-/// that container is still there (the `up` planned next decides about that one).
+/// A replacement an interrupted recreate left (it has the configuration that recreate wanted
+/// and the old container's anonymous volumes) finishes that recreate: the container it
+/// replaces, when still there, is stopped and removed, and the replacement takes the name (the
+/// `up` planned next starts it, or recreates it when the configuration changed since). Keeping
+/// the old one instead is not safe: the interrupted run's stop of it may still be under way in
+/// the engine, and would stop it after the next run looked.
 pub fn heal(observed: &Observed, timeout: Option<i64>) -> Plan {
     let mut plan = Plan::default();
     for left in leftovers(observed) {
         let c = left.container;
-        if left.original_exists {
-            let rm = Op::RemoveContainer {
-                name: c.name.clone(),
-                force: true,
-                volumes: false,
-            };
-            plan.for_service(c.service(), rm, vec![], Reason::Interrupted);
-        } else {
-            let rename = Op::RenameContainer {
-                from: c.name.clone(),
-                to: left.name.clone(),
-            };
-            plan.for_service(c.service(), rename, vec![], Reason::Interrupted);
-        }
+        let original = observed.containers.iter().find(|o| o.name == left.name);
+        let deps = original
+            .map(|o| {
+                super::up::remove(
+                    &mut plan,
+                    o,
+                    c.service(),
+                    timeout,
+                    vec![],
+                    Reason::Interrupted,
+                )
+            })
+            .into_iter()
+            .collect();
+        let rename = Op::RenameContainer {
+            from: c.name.clone(),
+            to: left.name.clone(),
+        };
+        plan.for_service(c.service(), rename, deps, Reason::Interrupted);
     }
     for dup in &observed.duplicate_networks {
         let removed: Vec<usize> = observed

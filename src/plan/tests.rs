@@ -359,13 +359,14 @@ fn leftover_of(c: &ContainerInfo, service: &str) -> ContainerInfo {
 }
 
 #[test]
-fn replacements_of_interrupted_recreates_take_the_name_or_go() {
+fn replacements_of_interrupted_recreates_take_the_name() {
     let p = project(APP);
     let mut o = with_default_network(observed(), "p");
     for s in ["web", "api", "db"] {
         o.containers.push(container(&p, s, 1, "running"));
     }
-    // web's recreate was killed before the old one went; db's after (the old one is gone)
+    // web's recreate was killed before the old one went (its stop may still be under way:
+    // the recreate is finished); db's after (the old one is gone)
     let web = leftover_of(&o.containers[0], "web");
     let db = leftover_of(&o.containers[2], "db");
     o.containers.remove(2);
@@ -375,8 +376,10 @@ fn replacements_of_interrupted_recreates_take_the_name_or_go() {
     let heal = crate::plan::heal(&o, Some(3));
     assert_eq!(
         heal.to_string(),
-        "  1. remove container 000000000001_p-web-1  # left by an interrupted recreate
-  2. rename container 000000000001_p-db-1 to p-db-1  # left by an interrupted recreate
+        "  1. stop container p-web-1  # left by an interrupted recreate
+  2. remove container p-web-1  after 1  # left by an interrupted recreate
+  3. rename container 000000000001_p-web-1 to p-web-1  after 2  # left by an interrupted recreate
+  4. rename container 000000000001_p-db-1 to p-db-1  # left by an interrupted recreate
 "
     );
     // a container of another name with an underscore is not taken for one
