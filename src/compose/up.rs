@@ -126,12 +126,12 @@ impl<E: Engine> Compose<E> {
                     ));
                 }
                 for left in plan::leftovers(seen) {
-                    let what = match left.original_exists {
-                        true => format!(
+                    let what = match left.original {
+                        Some(_) => format!(
                             "finishing that recreate ({} goes, it takes the name)",
                             left.name
                         ),
-                        false => format!("it takes the name {}", left.name),
+                        None => format!("it takes the name {}", left.name),
                     };
                     progress.message(&format!(
                         "warning: container {} was left by an interrupted recreate: {what}",

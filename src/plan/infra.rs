@@ -19,8 +19,8 @@ pub struct Leftover<'a> {
     pub container: &'a ContainerInfo,
     /// The name it was made to take.
     pub name: String,
-    /// The container it replaces is still there (it goes first).
-    pub original_exists: bool,
+    /// The container it replaces, when still there (it goes first).
+    pub original: Option<&'a ContainerInfo>,
 }
 
 /// The replacements that interrupted recreates left (rcompose or Compose killed between the
@@ -35,7 +35,7 @@ pub fn leftovers(observed: &Observed) -> Vec<Leftover<'_>> {
             Some(Leftover {
                 container: c,
                 name: name.to_string(),
-                original_exists: observed.containers.iter().any(|o| o.name == name),
+                original: observed.containers.iter().find(|o| o.name == name),
             })
         })
         .collect()
@@ -59,8 +59,8 @@ pub fn heal(observed: &Observed, timeout: Option<i64>) -> Plan {
     let mut plan = Plan::default();
     for left in leftovers(observed) {
         let c = left.container;
-        let original = observed.containers.iter().find(|o| o.name == left.name);
-        let deps = original
+        let deps = left
+            .original
             .map(|o| {
                 super::up::remove(
                     &mut plan,

@@ -84,7 +84,16 @@ pub struct Project {
 /// this engine (API 1.41) `/system/df` ignores `type` and sizes every container, image and
 /// volume, and asked for each project in parallel it loaded the engine enough to stall its port
 /// proxy and a build's stream.
-static LIVE: std::sync::Mutex<(usize, Option<Vec<String>>)> = std::sync::Mutex::new((0, None));
+static LIVE: std::sync::Mutex<Stretch> = std::sync::Mutex::new(Stretch {
+    projects: 0,
+    records_before: None,
+});
+
+struct Stretch {
+    projects: usize,
+    /// `None`: not known (nothing is pruned then).
+    records_before: Option<Vec<String>>,
+}
 
 /// The IDs of the engine's build cache records (`None`: not known).
 fn cache_ids() -> Option<Vec<String>> {
@@ -128,10 +137,10 @@ impl Project {
         std::fs::create_dir_all(&dir).expect("test folder");
         {
             let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
-            if live.0 == 0 {
-                live.1 = cache_ids();
+            if live.projects == 0 {
+                live.records_before = cache_ids();
             }
-            live.0 += 1;
+            live.projects += 1;
         }
         let p = Project { dir, name };
         p.write("compose.yaml", yaml);
@@ -199,12 +208,11 @@ impl Drop for Project {
         // the last project of a stretch takes the build cache records the stretch made (held
         // locked: no project starts meanwhile)
         let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
-        live.0 -= 1;
-        if live.0 == 0 {
-            // unknown before: nothing goes
-            if let Some(before) = live.1.take() {
-                prune_cache_records_since(&before);
-            }
+        live.projects -= 1;
+        if live.projects == 0
+            && let Some(before) = live.records_before.take()
+        {
+            prune_cache_records_since(&before);
         }
     }
 }
@@ -233,7 +241,7 @@ fn read_cache_records() -> Option<Vec<(String, String)>> {
     let mut answer = String::new();
     s.read_to_string(&mut answer).ok()?;
     let (head, body) = answer.split_once("\r\n\r\n")?;
-    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+    if head.split_whitespace().nth(1) != Some("200") {
         return None;
     }
     let v: serde_json::Value = serde_json::from_str(body).ok()?;

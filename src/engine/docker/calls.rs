@@ -241,17 +241,30 @@ impl ImageStore for Docker {
     }
 }
 
+/// What is on a network that the engine would not remove.
+struct Endpoints {
+    /// The containers still there, by name.
+    users: Vec<String>,
+    /// How many endpoints of containers gone since were disconnected.
+    freed: usize,
+    /// One of the users runs (it will not leave).
+    running: bool,
+}
+
 impl Docker {
     /// The endpoints on network `name`: those of containers that are gone are disconnected by
-    /// force (how many is the second value), the names of the containers still there returned
-    /// (the third value: whether one of them runs).
-    async fn free_stale_endpoints(&self, name: &str) -> Result<(Vec<String>, usize, bool)> {
+    /// force, the containers still there named.
+    async fn free_stale_endpoints(&self, name: &str) -> Result<Endpoints> {
         let network = self
             .client
             .inspect_network(name, None::<q::InspectNetworkOptions>)
             .await
             .map_err(map_err)?;
-        let (mut users, mut freed, mut running) = (Vec::new(), 0, false);
+        let mut found = Endpoints {
+            users: Vec::new(),
+            freed: 0,
+            running: false,
+        };
         for (id, endpoint) in network.containers.unwrap_or_default() {
             let seen = self
                 .client
@@ -266,8 +279,8 @@ impl Docker {
             );
             let container = endpoint.name.unwrap_or(id);
             if !gone {
-                running |= matches!(&seen, Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true));
-                users.push(container);
+                found.running |= matches!(&seen, Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true));
+                found.users.push(container);
                 continue;
             }
             let stale = bollard::models::NetworkDisconnectRequest {
@@ -275,10 +288,10 @@ impl Docker {
                 force: Some(true),
             };
             if self.client.disconnect_network(name, stale).await.is_ok() {
-                freed += 1;
+                found.freed += 1;
             }
         }
-        Ok((users, freed, running))
+        Ok(found)
     }
 }
 
@@ -297,10 +310,14 @@ impl Resources for Docker {
         let began = tokio::time::Instant::now();
         loop {
             let e = match self.client.remove_network(name).await.map_err(map_err) {
-                Err(e) if e.message.contains("has active endpoints") => e,
+                Err(e) if e.message.contains(super::ACTIVE_ENDPOINTS) => e,
                 r => return r,
             };
-            let (users, freed, running) = self.free_stale_endpoints(name).await?;
+            let Endpoints {
+                users,
+                freed,
+                running,
+            } = self.free_stale_endpoints(name).await?;
             let lost_count = users.is_empty() && freed == 0;
             if lost_count && began.elapsed() >= Duration::from_secs(2) {
                 // still no endpoint to wait for or free: the engine's own count is wrong

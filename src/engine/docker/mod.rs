@@ -34,6 +34,9 @@ pub struct Docker {
     config_dir: Option<PathBuf>,
 }
 
+/// How the engine refuses to remove a network that containers are still on.
+const ACTIVE_ENDPOINTS: &str = "has active endpoints";
+
 fn map_err(e: BError) -> EngineError {
     match e {
         BError::DockerResponseServerError {
@@ -49,7 +52,7 @@ fn map_err(e: BError) -> EngineError {
                 _ if message.contains("is ambiguous") => ErrorKind::Conflict,
                 // a network still in use (a 403): containers joined it, for instance ones
                 // that a run racing this one made after this one looked
-                _ if message.contains("has active endpoints") => ErrorKind::Conflict,
+                _ if message.contains(ACTIVE_ENDPOINTS) => ErrorKind::Conflict,
                 _ if message.contains("port is already allocated")
                     || message.contains("address already in use") =>
                 {
