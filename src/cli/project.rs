@@ -150,7 +150,7 @@ pub enum PullPolicy {
 pub struct UpArgs {
     /// Services to start (and what they depend on)
     pub services: Vec<String>,
-    /// Assume "yes" as answer to all prompts and run non-interactively (`up` and `create` ask none)
+    /// Assume "yes" as answer to all prompts and run non-interactively
     #[arg(short = 'y', long = "yes")]
     pub yes: bool,
     /// Detached mode: run containers in the background
@@ -240,7 +240,7 @@ pub struct UpArgs {
 pub struct CreateArgs {
     /// Services to act on (default: all)
     pub services: Vec<String>,
-    /// Assume "yes" as answer to all prompts and run non-interactively (`up` and `create` ask none)
+    /// Assume "yes" as answer to all prompts and run non-interactively
     #[arg(short = 'y', long = "yes")]
     pub yes: bool,
     /// Build images before starting containers

@@ -17,6 +17,7 @@ pub async fn run(ctx: &Context, args: &CreateArgs) -> Result<(), Error> {
     let images = context::images(args.pull, args.quiet_pull, args.build, args.no_build);
     let project = ctx.load(&opts.services)?;
     let compose = ctx.compose().await?;
-    super::interruptible(&compose, compose.up(&project, &opts, &images)).await?;
+    let converging = super::converge::converge(&compose, &project, &opts, &images, args.yes);
+    super::interruptible(&compose, converging).await?;
     Ok(())
 }

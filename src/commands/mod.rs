@@ -9,6 +9,7 @@ mod commit;
 mod completion;
 mod config;
 mod context;
+mod converge;
 mod cp;
 mod create;
 mod down;

@@ -47,7 +47,7 @@ pub async fn run(ctx: &Context, args: &UpArgs) -> Result<(), Error> {
     let compose = ctx.compose().await?;
     let mut interrupts = super::interrupts()?;
     let converging = async {
-        let converging = compose.up(&project, &opts, &images);
+        let converging = super::converge::converge(&compose, &project, &opts, &images, args.yes);
         match (args.wait, args.wait_timeout) {
             (true, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), converging)
                 .await

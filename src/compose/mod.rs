@@ -33,8 +33,8 @@ pub use crate::engine::Docker;
 pub use crate::exec::ExecError;
 pub use crate::observe::Observed;
 pub use crate::plan::{
-    Build, DownOptions, Lifecycle, OneOff, Pull, Recreate, RemoveImages, UpOptions,
-    services_in_scope,
+    Build, DivergedVolumes, DownOptions, Lifecycle, OneOff, Pull, Recreate, RemoveImages,
+    UpOptions, services_in_scope,
 };
 pub use crate::progress::{Event, Progress, State as EventState};
 pub use crate::ready::Unready;

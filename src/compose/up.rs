@@ -184,6 +184,18 @@ impl<E: Engine> Compose<E> {
         }
     }
 
+    /// The volumes (engine names) an `up` with `opts` would use whose configuration changed
+    /// since they were created: what to ask about before [`apply`](Self::apply), whose
+    /// `opts.diverged_volumes` says which are recreated (their data lost) and which kept.
+    pub fn diverged_volumes(
+        &self,
+        project: &Project,
+        observed: &Observed,
+        opts: &UpOptions,
+    ) -> Vec<String> {
+        plan::diverged_volumes(project, observed, &self.complete(opts))
+    }
+
     /// Converges the project: images, then the `up` plan (`opts.no_start`: create only;
     /// `opts.wait`: until every started container is ready).
     pub async fn up(

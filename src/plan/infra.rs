@@ -5,12 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::engine::ContainerInfo;
-use crate::model::{Project, VolumeKind};
+use crate::engine::{ContainerInfo, VolumeInfo};
+use crate::model::{Project, Volume, VolumeKind};
 use crate::names::labels;
 use crate::observe::Observed;
 
-use super::{Group, Op, Plan, PlanError, Reason, error, hash, spec};
+use super::{Group, Op, Plan, PlanError, Reason, UpOptions, error, hash, spec};
 
 /// A replacement container that an interrupted recreate left under its temporary name
 /// (`<old id>_<name>`, with the `replace` label): it never started (a replacement starts once
@@ -104,17 +104,13 @@ pub fn heal(observed: &Observed, timeout: Option<i64>) -> Plan {
     plan
 }
 
-/// The steps creating the missing networks and volumes the services in `scope` use (`all`:
-/// every one of the model; external ones must exist); returns them, for the containers to wait
-/// on.
-pub(super) fn infra(
+/// The networks (keys) and volumes (keys) that the services in `scope` use (`all`: every one
+/// of the model).
+fn used(
     project: &Project,
-    observed: &Observed,
     scope: &BTreeSet<String>,
     all: bool,
-    plan: &mut Plan,
-) -> Result<Vec<usize>, PlanError> {
-    // networks and volumes the services in scope use
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut net_keys = BTreeSet::new();
     let mut vol_keys = BTreeSet::new();
     if all {
@@ -132,7 +128,58 @@ pub(super) fn infra(
             }
         }
     }
-    let mut infra: Vec<usize> = Vec::new();
+    (net_keys, vol_keys)
+}
+
+/// Whether a volume on the engine was made from another configuration than the model's: its
+/// `com.docker.compose.config-hash` label (when it has one, as Compose's and ours do) differs.
+fn diverged(v: &Volume, found: &VolumeInfo) -> bool {
+    !v.external
+        && found
+            .labels
+            .get(labels::CONFIG_HASH)
+            .is_some_and(|h| *h != hash::volume(v))
+}
+
+/// The volumes (engine names) that an `up` with `opts` would use and whose configuration
+/// changed since they were created: what Compose asks about before recreating them.
+pub fn diverged_volumes(project: &Project, observed: &Observed, opts: &UpOptions) -> Vec<String> {
+    let scope = super::services_in_scope(project, &opts.services, opts.no_deps);
+    let (_, vol_keys) = used(project, &scope, opts.all_resources);
+    vol_keys
+        .iter()
+        .filter_map(|key| {
+            let name = crate::names::volume_name(project, key);
+            let found = observed.volumes.get(&name)?;
+            diverged(&project.volumes[key], found).then_some(name)
+        })
+        .collect()
+}
+
+/// The networks and volumes a plan needs first.
+pub(super) struct Infra {
+    /// The steps creating them: every container waits for them.
+    pub steps: Vec<usize>,
+    /// The containers removed so that a diverged volume can be recreated: the services' plans
+    /// take them as gone.
+    pub removed: BTreeSet<String>,
+}
+
+/// The steps creating the missing networks and volumes the services in `scope` use (with
+/// `opts.all_resources`, every one of the model; external ones must exist), and recreating the
+/// diverged volumes that `opts.diverged_volumes` says to (the others are kept, with a warning).
+pub(super) fn infra(
+    project: &Project,
+    observed: &Observed,
+    scope: &BTreeSet<String>,
+    opts: &UpOptions,
+    plan: &mut Plan,
+) -> Result<Infra, PlanError> {
+    let (net_keys, vol_keys) = used(project, scope, opts.all_resources);
+    let mut infra = Infra {
+        steps: Vec::new(),
+        removed: BTreeSet::new(),
+    };
     for key in &net_keys {
         let Some(n) = project.networks.get(key) else {
             continue;
@@ -179,7 +226,7 @@ pub(super) fn infra(
                     spec: Box::new(spec::network(project, key)),
                 };
                 let i = plan.add(create, Group::Project, vec![], Reason::Missing);
-                infra.push(i);
+                infra.steps.push(i);
             }
         }
     }
@@ -191,6 +238,15 @@ pub(super) fn infra(
                 if !v.external && found.labels.get(labels::PROJECT) != Some(&project.name) {
                     plan.warnings.push(format!(
                         "volume {name} already exists but was not created by this project: using it (set `external: true` to make that explicit)"
+                    ));
+                }
+                if diverged(v, found) && opts.diverged_volumes.recreates(&name) {
+                    let step = recreate_volume(project, observed, key, scope, opts, plan)?;
+                    infra.steps.push(step.create);
+                    infra.removed.extend(step.removed);
+                } else if diverged(v, found) {
+                    plan.warnings.push(format!(
+                        "volume {name} exists but doesn't match configuration in compose file: kept as it is (`up -y` recreates it; its data is lost)"
                     ));
                 }
             }
@@ -206,10 +262,66 @@ pub(super) fn infra(
                     spec: Box::new(spec::volume(project, key)),
                 };
                 let i = plan.add(create, Group::Project, vec![], Reason::Missing);
-                infra.push(i);
+                infra.steps.push(i);
             }
         }
     }
 
     Ok(infra)
+}
+
+/// A diverged volume's recreation: its create step, and the containers removed first.
+struct Recreated {
+    create: usize,
+    removed: Vec<String>,
+}
+
+/// Recreates volume `key`: the containers that mount it are stopped and removed (the services'
+/// plans create them again), then it is removed and created from the model. A container that
+/// this run would not create again (a one-off, a service not in scope) stops it before anything
+/// is done: removing that is not the user's request.
+fn recreate_volume(
+    project: &Project,
+    observed: &Observed,
+    key: &str,
+    scope: &BTreeSet<String>,
+    opts: &UpOptions,
+    plan: &mut Plan,
+) -> Result<Recreated, PlanError> {
+    let name = crate::names::volume_name(project, key);
+    let (mounting, others): (Vec<&ContainerInfo>, Vec<&ContainerInfo>) = observed
+        .containers
+        .iter()
+        .filter(|c| c.volumes.contains_key(&name))
+        .partition(|c| !c.is_oneoff() && scope.contains(c.service()));
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|c| c.name.as_str()).collect();
+        return Err(error(
+            None,
+            format!(
+                "volume {name} cannot be recreated (its configuration changed): containers that this run does not create again use it ({})",
+                names.join(", ")
+            ),
+            Some(
+                "remove them first (`rcompose rm -sf SERVICE`, or `rcompose down`), or keep the volume as it is (without `-y`)".into(),
+            ),
+        ));
+    }
+    let removals: Vec<usize> = mounting
+        .iter()
+        .map(|c| {
+            let reason = Reason::VolumeChanged;
+            super::up::remove(plan, c, c.service(), opts.timeout, vec![], reason)
+        })
+        .collect();
+    let rm = Op::RemoveVolume { name };
+    let rm = plan.add(rm, Group::Project, removals, Reason::VolumeChanged);
+    let create = Op::CreateVolume {
+        spec: Box::new(spec::volume(project, key)),
+    };
+    let create = plan.add(create, Group::Project, vec![rm], Reason::VolumeChanged);
+    Ok(Recreated {
+        create,
+        removed: mounting.iter().map(|c| c.name.clone()).collect(),
+    })
 }

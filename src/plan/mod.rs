@@ -25,7 +25,7 @@ use crate::model::{DeployMode, Project, Service};
 
 pub use down::{DownOptions, RemoveImages, down, stop_levels};
 pub use images::{builds, pull_command, pulls, push_command, wanted_builds};
-pub use infra::{heal, leftovers, needs_healing};
+pub use infra::{diverged_volumes, heal, leftovers, needs_healing};
 pub use lifecycle::{Lifecycle, per_container, restarted_with_dependents};
 pub use oneoff::{OneOff, oneoff};
 pub use op::Op;
@@ -199,6 +199,33 @@ pub struct UpOptions {
     pub ignore_orphans: bool,
     /// Every network and volume of the model is created, used or not (`--all-resources`).
     pub all_resources: bool,
+    /// What becomes of a volume whose configuration changed since it was created.
+    pub diverged_volumes: DivergedVolumes,
+}
+
+/// What `up` does with a volume whose configuration changed since it was created (its
+/// `com.docker.compose.config-hash` label is not the model's): Compose asks whether to recreate
+/// it, `-y` says yes. Recreating removes the containers that mount it first: its data is lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DivergedVolumes {
+    /// Kept as it is, with a warning.
+    #[default]
+    Keep,
+    /// Every one recreated (`-y`).
+    RecreateAll,
+    /// These (engine names) recreated, the others kept: the user's answers.
+    Recreate(BTreeSet<String>),
+}
+
+impl DivergedVolumes {
+    /// Whether volume `name` (its engine name) is recreated.
+    pub fn recreates(&self, name: &str) -> bool {
+        match self {
+            DivergedVolumes::Keep => false,
+            DivergedVolumes::RecreateAll => true,
+            DivergedVolumes::Recreate(names) => names.contains(name),
+        }
+    }
 }
 
 /// The services `names` need (themselves and what they depend on, unless `no_deps`).

@@ -36,7 +36,14 @@ pub struct OneOff {
 pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let scope = BTreeSet::from([o.service.clone()]);
-    let mut deps = infra::infra(project, observed, &scope, false, &mut plan)?;
+    let mut deps = infra::infra(
+        project,
+        observed,
+        &scope,
+        &super::UpOptions::default(),
+        &mut plan,
+    )?
+    .steps;
     if o.wait_for_deps {
         // the dependencies are up (the command ran `up` for them): only their conditions wait
         let mut requirements = Vec::new();

@@ -70,6 +70,9 @@ pub enum Reason {
     Duplicate,
     /// A replacement that an interrupted recreate left under its temporary name.
     Interrupted,
+    /// A volume whose configuration changed, recreated (`up -y`, or the user said yes), or a
+    /// container that mounts it, removed first.
+    VolumeChanged,
 }
 
 impl Reason {
@@ -119,6 +122,7 @@ impl fmt::Display for Reason {
             Reason::OldVersion => f.write_str("an old version"),
             Reason::Duplicate => f.write_str("a duplicate network"),
             Reason::Interrupted => f.write_str("left by an interrupted recreate"),
+            Reason::VolumeChanged => f.write_str("volume configuration changed"),
         }
     }
 }

@@ -499,3 +499,105 @@ fn an_image_another_service_builds_is_built_not_pulled() {
         "{plan}"
     );
 }
+
+const VOLUME: &str = "
+services:
+  app:
+    image: app
+    volumes: [data:/data]
+  other:
+    image: other
+volumes:
+  data:
+    labels: {v: '2'}
+";
+
+/// The project of [`VOLUME`] running, its volume made from another configuration (`v: '1'`).
+fn with_diverged_volume(p: &Project) -> Observed {
+    let mut o = with_default_network(observed(), "p");
+    let mut app = container(p, "app", 1, "running");
+    app.volumes.insert("p_data".into(), "/data".into());
+    o.containers.push(app);
+    o.containers.push(container(p, "other", 1, "running"));
+    let mut old = p.volumes["data"].clone();
+    old.labels.insert("v".into(), "1".into());
+    let mut l = BTreeMap::new();
+    l.insert(labels::PROJECT.to_string(), "p".to_string());
+    l.insert(labels::CONFIG_HASH.to_string(), hash::volume(&old));
+    let volume = crate::engine::VolumeInfo {
+        name: "p_data".into(),
+        labels: l,
+        ..Default::default()
+    };
+    o.volumes.insert("p_data".into(), volume);
+    o
+}
+
+#[test]
+fn a_diverged_volume_is_kept_with_a_warning_or_recreated_with_its_containers() {
+    let p = project(VOLUME);
+    let o = with_diverged_volume(&p);
+    assert_eq!(
+        diverged_volumes(&p, &o, &UpOptions::default()),
+        vec!["p_data".to_string()]
+    );
+    let only_other = UpOptions {
+        services: vec!["other".into()],
+        ..Default::default()
+    };
+    assert!(diverged_volumes(&p, &o, &only_other).is_empty());
+    // kept: nothing to do, and a warning
+    let plan = up(&p, &o, &UpOptions::default()).unwrap();
+    assert_eq!(plan.to_string(), "");
+    assert!(
+        plan.warnings[0].contains("volume p_data exists but doesn't match configuration"),
+        "{:?}",
+        plan.warnings
+    );
+    // recreated: the container that mounts it goes first and comes back on the new volume
+    for answer in [
+        DivergedVolumes::RecreateAll,
+        DivergedVolumes::Recreate(["p_data".to_string()].into()),
+    ] {
+        let opts = UpOptions {
+            diverged_volumes: answer,
+            ..Default::default()
+        };
+        let plan = up(&p, &o, &opts).unwrap();
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+        assert_eq!(
+            plan.to_string(),
+            "  1. stop container p-app-1  # volume configuration changed
+  2. remove container p-app-1  after 1  # volume configuration changed
+  3. remove volume p_data  after 2  # volume configuration changed
+  4. create volume p_data  after 3  # volume configuration changed
+  5. create container p-app-1  after 4  # created
+  6. start container p-app-1  after 4,5
+"
+        );
+    }
+    // unchanged, the same volume is left alone
+    let mut o = with_diverged_volume(&p);
+    let volume = o.volumes.get_mut("p_data").unwrap();
+    volume
+        .labels
+        .insert(labels::CONFIG_HASH.into(), hash::volume(&p.volumes["data"]));
+    assert!(diverged_volumes(&p, &o, &UpOptions::default()).is_empty());
+}
+
+#[test]
+fn a_volume_a_one_off_still_uses_is_not_recreated_behind_its_back() {
+    let p = project(VOLUME);
+    let mut o = with_diverged_volume(&p);
+    let mut run = container(&p, "app", 1, "exited");
+    run.name = "p-app-run-0123".into();
+    run.labels.insert(labels::ONEOFF.into(), "True".into());
+    run.volumes.insert("p_data".into(), "/data".into());
+    o.containers.push(run);
+    let opts = UpOptions {
+        diverged_volumes: DivergedVolumes::RecreateAll,
+        ..Default::default()
+    };
+    let e = up(&p, &o, &opts).unwrap_err();
+    assert!(e.to_string().contains("p-app-run-0123"), "{e}");
+}

@@ -25,7 +25,22 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
             return Err(error(None, format!("no such service: {s}"), None));
         }
     }
-    let infra = infra::infra(project, observed, &scope, opts.all_resources, &mut plan)?;
+    let infra = infra::infra(project, observed, &scope, opts, &mut plan)?;
+    // the containers removed for a volume's sake are gone for the services' plans
+    let pruned;
+    let observed = match infra.removed.is_empty() {
+        true => observed,
+        false => {
+            pruned = Observed {
+                containers: (observed.containers.iter())
+                    .filter(|c| !infra.removed.contains(&c.name))
+                    .cloned()
+                    .collect(),
+                ..observed.clone()
+            };
+            &pruned
+        }
+    };
     // containers, dependencies first
     let graph = crate::graph::Graph::new(project).map_err(|e| error(None, e.to_string(), None))?;
     let order: Vec<String> = graph
@@ -46,7 +61,7 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         observed,
         opts,
         scope,
-        infra,
+        infra: infra.steps,
         gates: Gates::default(),
         plan,
     };

@@ -122,6 +122,12 @@ pub trait Progress: Send + Sync {
     fn warning(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
     }
+    /// A question for the user, answered on stdin (`[y/N]` and the like ends `question`): on
+    /// stderr, below what was shown so far.
+    fn prompt(&self, question: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "{question} ").and_then(|_| err.flush());
+    }
     /// A plan printed instead of run (`--dry-run`): data, on stdout.
     fn plan(&self, text: &str) {
         let mut out = std::io::stdout().lock();
@@ -289,6 +295,24 @@ impl Progress for Tty {
             let detail = format!("#{} {}", b.number, b.name);
             self.event(Event::working(&b.id, "Building").detail(detail));
         }
+    }
+    fn prompt(&self, question: &str) {
+        // finished lines are printed for good and leave the live area, so that the question
+        // and the typed answer below them are not drawn over when live lines come back
+        let mut lines = self.lines.lock().expect("progress lock");
+        lines.retain(|_, (bar, _)| {
+            if !bar.is_finished() {
+                return true;
+            }
+            let _ = self.multi.println(format!(" {}", bar.message()));
+            self.multi.remove(bar);
+            false
+        });
+        drop(lines);
+        self.multi.suspend(|| {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "{question} ").and_then(|_| err.flush());
+        });
     }
     fn finish(&self) {
         // finished lines stay on screen; unfinished ones stop where they are

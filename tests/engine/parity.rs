@@ -563,3 +563,117 @@ fn compatibility_names_containers_as_compose_v1_and_the_reference_adopts_them() 
     assert!(theirs.status.success(), "{}", stderr(&theirs));
     assert_eq!(p.ok(&["--compatibility", "config"]), stdout(&theirs));
 }
+
+/// The project of the volume test, its volume labelled `v: VERSION`.
+fn labelled_volume(version: u32) -> String {
+    format!(
+        "
+services:
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    volumes: [data:/data]
+volumes:
+  data:
+    labels: {{v: '{version}'}}
+"
+    )
+}
+
+/// The `v` label of volume `name`.
+fn volume_version(name: &str) -> String {
+    let v = block_on(docker().inspect_volume(name)).expect("the volume is there");
+    v.labels.get("v").cloned().unwrap_or_default()
+}
+
+/// Runs `rcompose ARGS` on a pseudo-terminal, answers `answer` to the first question, and
+/// returns its exit code and what it showed.
+fn answered_on_a_terminal(p: &Project, args: &[&str], answer: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let (mut master, mut child) = super::everyday::on_pty(p, args, 200, 24);
+    let mut reader = master.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    eventually(60, "the question", || {
+        while let Ok(b) = rx.try_recv() {
+            seen.push_str(&String::from_utf8_lossy(&b));
+        }
+        seen.contains("[y/N]").then_some(())
+    });
+    master.write_all(answer.as_bytes()).unwrap();
+    let status = eventually(60, "the command to exit", || child.try_wait().unwrap());
+    while let Ok(b) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+        seen.push_str(&String::from_utf8_lossy(&b));
+    }
+    (status.code(), seen)
+}
+
+#[test]
+fn a_volume_whose_configuration_changed_is_kept_unless_the_user_says_yes_as_with_the_reference() {
+    let p = Project::new("volhash", &labelled_volume(1));
+    let volume = format!("{}_data", p.name);
+    let question = format!(
+        "Volume \"{volume}\" exists but doesn't match configuration in compose file. Recreate (data will be lost)?"
+    );
+    p.ok(&["up", "-d"]);
+    p.ok(&["exec", "-T", "app", "sh", "-c", "echo kept > /data/f"]);
+    let first = p.containers()[&format!("{}-app-1", p.name)].id.clone();
+    // no answer (stdin at its end): asked, kept as it is, and said so
+    p.write("compose.yaml", &labelled_volume(2));
+    let out = p.run(&["up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&question), "{}", stderr(&out));
+    assert!(stderr(&out).contains("kept as it is"), "{}", stderr(&out));
+    assert_eq!(volume_version(&volume), "1");
+    assert_eq!(p.ok(&["exec", "-T", "app", "cat", "/data/f"]), "kept\n");
+    // no on a terminal: the same
+    let (code, seen) = answered_on_a_terminal(&p, &["up", "-d"], "n\n");
+    assert_eq!(code, Some(0), "{seen}");
+    assert_eq!(volume_version(&volume), "1");
+    // yes on a terminal: the container that mounts it goes, the volume comes back empty
+    let (code, seen) = answered_on_a_terminal(&p, &["up", "-d"], "y\n");
+    assert_eq!(code, Some(0), "{seen}");
+    assert!(seen.contains(&question), "{seen}");
+    assert_eq!(volume_version(&volume), "2");
+    let now = &p.containers()[&format!("{}-app-1", p.name)];
+    assert_ne!(now.id, first);
+    assert_eq!(state(now), "running");
+    let gone = p.run(&["exec", "-T", "app", "cat", "/data/f"]);
+    assert!(!gone.status.success(), "the old data is still there");
+    // `-y`: recreated without a question; an unchanged one is not asked about
+    p.write("compose.yaml", &labelled_volume(3));
+    let out = p.run(&["up", "-d", "-y"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Recreate (data"), "{}", stderr(&out));
+    assert_eq!(volume_version(&volume), "3");
+    let out = p.run(&["up", "-d"]);
+    assert!(!stderr(&out).contains("Recreate (data"), "{}", stderr(&out));
+
+    // the reference hashes the volume as rcompose does: it sees no change, then recreates it
+    // with -y, and rcompose sees no change in what it made
+    let Some(bin) = reference() else { return };
+    let theirs = compose_ref(&bin, &p, &["up", "-d"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    let said = format!("{}{}", stdout(&theirs), stderr(&theirs));
+    assert!(!said.contains("Recreate (data"), "{said}");
+    p.write("compose.yaml", &labelled_volume(4));
+    let theirs = compose_ref(&bin, &p, &["up", "-d"]);
+    let said = format!("{}{}", stdout(&theirs), stderr(&theirs));
+    assert!(said.contains(&question), "{said}");
+    assert_eq!(volume_version(&volume), "3");
+    let theirs = compose_ref(&bin, &p, &["up", "-d", "-y"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    assert_eq!(volume_version(&volume), "4");
+    let out = p.run(&["up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Recreate (data"), "{}", stderr(&out));
+}
