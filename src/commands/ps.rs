@@ -51,7 +51,7 @@ pub async fn run(ctx: &Context, args: &PsArgs) -> Result<(), Error> {
         // full IDs, as the reference prints them
         shown.iter().map(|c| format!("{}\n", c.id)).collect()
     } else {
-        let rows: Vec<serde_json::Value> = shown.iter().map(|c| row(c)).collect();
+        let rows: Vec<serde_json::Value> = shown.iter().map(|c| row(c, args.no_trunc)).collect();
         match templated(&args.format, &rows, HEADERS) {
             Some(text) => text?,
             None if args.format == Format::Json => {
@@ -67,14 +67,46 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-/// `"sleep 300"`, cut to 20 characters like the Docker CLI.
+/// `"sleep 300"`: cut to 20 characters (unless `no_trunc`) and quoted as the Docker CLI does.
 fn command(c: &ContainerInfo, no_trunc: bool) -> String {
-    let cmd: String = if !no_trunc && c.command.chars().count() > 20 {
-        c.command.chars().take(19).chain(['…']).collect()
-    } else {
-        c.command.clone()
+    let cmd = match no_trunc {
+        true => c.command.clone(),
+        false => ellipsis(&c.command, 20),
     };
-    format!("\"{cmd}\"")
+    go_quote(&cmd)
+}
+
+/// `text` cut to `max` characters, its last one `…`, when longer (the Docker CLI's `Ellipsis`).
+fn ellipsis(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    text.chars().take(max - 1).chain(['…']).collect()
+}
+
+/// `text` as a Go string literal (`strconv.Quote`): quotes, backslashes and control characters
+/// escaped.
+fn go_quote(text: &str) -> String {
+    let mut out = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `127.0.0.1:8080->80/tcp, 443/tcp`.
@@ -144,23 +176,33 @@ fn json_line(row: &serde_json::Value) -> String {
     )
 }
 
-/// A container as the reference's `--format json` prints it.
-fn row(c: &ContainerInfo) -> serde_json::Value {
+/// A container as the reference's `--format json` prints it: ID, command and mounts cut short
+/// unless `no_trunc`.
+fn row(c: &ContainerInfo, no_trunc: bool) -> serde_json::Value {
     let now = crate::clock::now_secs();
     let created = time_utc(c.created);
     let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let networks: Vec<&str> = c.networks.keys().map(String::as_str).collect();
-    let volumes: Vec<&str> = c.volumes.keys().map(String::as_str).collect();
+    let mounts: Vec<String> = (c.mounts.iter())
+        .map(|m| match no_trunc {
+            true => m.name.clone(),
+            false => ellipsis(&m.name, 15),
+        })
+        .collect();
+    let id = match no_trunc {
+        true => c.id.as_str(),
+        false => short(&c.id),
+    };
     serde_json::json!({
-        "Command": command(c, true),
+        "Command": command(c, no_trunc),
         "CreatedAt": created,
         "ExitCode": c.exit_code().unwrap_or(0),
         "Health": c.health(),
-        "ID": short(&c.id),
+        "ID": id,
         "Image": c.image,
         "Labels": labels.join(","),
-        "LocalVolumes": volumes.len().to_string(),
-        "Mounts": volumes.join(","),
+        "LocalVolumes": c.mounts.iter().filter(|m| m.local).count().to_string(),
+        "Mounts": mounts.join(","),
         "Name": c.name,
         "Names": c.name,
         "Networks": networks.join(","),
@@ -184,6 +226,18 @@ fn time_utc(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_and_mounts_are_cut_and_quoted_as_the_docker_cli_does() {
+        assert_eq!(ellipsis("pmref_longer-volume-name", 15), "pmref_longer-v…");
+        assert_eq!(ellipsis("/tmp/pm/here", 15), "/tmp/pm/here");
+        assert_eq!(ellipsis("exactly-fifteen", 15), "exactly-fifteen");
+        assert_eq!(
+            go_quote("sh -c \"echo a\\tb\"\n"),
+            r#""sh -c \"echo a\\tb\"\n""#
+        );
+        assert_eq!(go_quote("é\u{1}"), "\"é\\x01\"");
+    }
 
     #[test]
     fn times_print_like_go() {

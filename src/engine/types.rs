@@ -104,7 +104,18 @@ pub struct ContainerInfo {
     pub networks: BTreeMap<String, String>,
     /// Mounted volumes (named and anonymous): name → target in the container.
     pub volumes: BTreeMap<String, String>,
+    /// Every mount (volumes and binds), by name.
+    pub mounts: Vec<MountInfo>,
     pub ports: Vec<PortInfo>,
+}
+
+/// A mount of a container, as the engine lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MountInfo {
+    /// A volume's name, a bind's source.
+    pub name: String,
+    /// A volume of the `local` driver.
+    pub local: bool,
 }
 
 impl ContainerInfo {

@@ -193,6 +193,35 @@ fn ps_and_stats_templates_and_ids_print_as_the_references_do() {
         "--format",
         "table {{.Name}}\\t{{.Container}}\\t{{.ID}}",
     ]);
+    // mounts (volumes and binds, cut to 15 characters), commands (cut to 20, quoted) and IDs,
+    // cut short unless --no-trunc
+    // (the engine lists a container's mounts in no set order: compared as sets)
+    let fields = "{{.Name}} {{.LocalVolumes}} {{.Command}} {{.ID}} {{.Mounts}}";
+    let mounts_as_sets = |text: &str| -> Vec<String> {
+        let lines = text.lines().map(|l| {
+            let (head, mounts) = l.rsplit_once(' ').unwrap_or((l, ""));
+            let mut mounts: Vec<&str> = mounts.split(',').collect();
+            mounts.sort();
+            format!("{head} {}", mounts.join(","))
+        });
+        sorted_lines(&lines.collect::<Vec<_>>().join("\n"))
+    };
+    for args in [
+        &["ps", "--format", fields][..],
+        &["ps", "--no-trunc", "--format", fields],
+    ] {
+        let theirs = compose_ref(&bin, &p, args);
+        assert!(theirs.status.success(), "{args:?}: {}", stderr(&theirs));
+        assert_eq!(
+            mounts_as_sets(&stdout(&theirs)),
+            mounts_as_sets(&p.ok(args)),
+            "{args:?}"
+        );
+    }
+    let mounts = p.ok(&["ps", "--no-trunc", "--format", "{{.Mounts}}", "web"]);
+    let here = p.dir.join("here").display().to_string();
+    assert!(mounts.contains(&format!("{}_data", p.name)), "{mounts}");
+    assert!(mounts.contains(&here), "{mounts}");
 }
 
 #[test]

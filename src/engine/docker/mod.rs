@@ -17,7 +17,9 @@ use std::time::Duration;
 use bollard::errors::Error as BError;
 use bollard::models::ContainerSummaryStateEnum;
 
-use super::{ContainerInfo, EngineError, ErrorKind, LogChunk, LogSource, PortInfo, Result, Status};
+use super::{
+    ContainerInfo, EngineError, ErrorKind, LogChunk, LogSource, MountInfo, PortInfo, Result, Status,
+};
 
 /// Calls wait at most this long (pulls and stops included); streams have no limit.
 const CALL_TIMEOUT: Duration = Duration::from_secs(600);
@@ -221,13 +223,25 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         .into_iter()
         .map(|(name, ep)| (name, ep.network_id.unwrap_or_default()))
         .collect();
-    let volumes = c
-        .mounts
-        .unwrap_or_default()
-        .into_iter()
+    let listed = c.mounts.unwrap_or_default();
+    let volumes = listed
+        .iter()
         .filter(|m| m.typ.as_ref().map(|t| t.to_string()).as_deref() == Some("volume"))
-        .filter_map(|m| Some((m.name?, m.destination?)))
+        .filter_map(|m| Some((m.name.clone()?, m.destination.clone()?)))
         .collect();
+    // the engine lists them in no set order: by name, so that `ps` prints them the same each time
+    let mut mounts: Vec<MountInfo> = listed
+        .into_iter()
+        .map(|m| MountInfo {
+            local: m.driver.as_deref() == Some("local"),
+            name: m
+                .name
+                .filter(|n| !n.is_empty())
+                .or(m.source)
+                .unwrap_or_default(),
+        })
+        .collect();
+    mounts.sort_by(|a, b| a.name.cmp(&b.name));
     let mut ports: Vec<PortInfo> = c
         .ports
         .unwrap_or_default()
@@ -257,6 +271,7 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         created: c.created.unwrap_or(0),
         networks,
         volumes,
+        mounts,
         ports,
     }
 }
