@@ -29,7 +29,15 @@ pub async fn converge<E: Engine>(
                     "Volume {name:?} exists but doesn't match configuration in compose file. Recreate (data will be lost)? [y/N]"
                 );
                 compose.progress().prompt(&question);
-                if answer().await? {
+                let yes = tokio::select! {
+                    yes = answer() => yes?,
+                    // Ctrl-C while the question waits: the run ends there
+                    _ = compose.interrupted() => {
+                        eprintln!();
+                        return Err(Error::Exit(130));
+                    }
+                };
+                if yes {
                     recreate.insert(name);
                 }
             }
@@ -47,7 +55,8 @@ pub async fn converge<E: Engine>(
 }
 
 /// A line of stdin, terminal or not (as Compose reads it), as yes or no: no unless it says yes;
-/// no at the end of input. Read off the runtime's threads, so that Ctrl-C still ends the run.
+/// no at the end of input. Read off the runtime's threads, so that Ctrl-C still ends the run
+/// (the read is left behind: the runtime does not wait for it).
 async fn answer() -> Result<bool, Error> {
     let line = tokio::task::spawn_blocking(|| {
         let mut line = String::new();

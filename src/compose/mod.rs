@@ -160,6 +160,11 @@ impl<E: Engine> Compose<E> {
         self.interrupt.set();
     }
 
+    /// Until [`Compose::interrupt`] is called (a question to the user ends there).
+    pub async fn interrupted(&self) {
+        self.interrupt.wait().await;
+    }
+
     /// Plans run again (to stop what an interrupted one started, say).
     pub fn resume(&self) {
         self.interrupt.clear();

@@ -218,6 +218,22 @@ pub fn on_pty(
     (std::fs::File::from(master), child)
 }
 
+/// What the program on the pseudo-terminal writes, chunk by chunk, read by a thread until it
+/// ends.
+pub fn pty_output(master: &std::fs::File) -> mpsc::Receiver<Vec<u8>> {
+    let mut reader = master.try_clone().unwrap();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 fn set_size(master: &std::fs::File, cols: u16, rows: u16) {
     use std::os::fd::AsRawFd;
     let size = libc::winsize {
@@ -241,16 +257,7 @@ fn exec_with_a_tty_forwards_size_changes_and_the_exit_code() {
     // line read prints the size the process sees now
     let script = "tty >/dev/null && echo is-a-tty; while read l; do s=$(stty size 2>/dev/null); echo now:$s; [ \"$s\" = '40 120' ] && exit 3; done";
     let (master, mut child) = on_pty(&p, &["exec", "db", "sh", "-c", script], 100, 30);
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    let mut reader = master.try_clone().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = pty_output(&master);
     let mut seen = String::new();
     let drain = |seen: &mut String, wait: std::time::Duration| {
         if let Ok(b) = rx.recv_timeout(wait) {

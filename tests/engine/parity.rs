@@ -354,16 +354,7 @@ fn exec_and_run_take_dash_it_on_a_terminal() {
         ),
     ] {
         let (master, mut child) = super::everyday::on_pty(&p, args, 80, 24);
-        let mut reader = master.try_clone().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = super::everyday::pty_output(&master);
         let status = eventually(60, "the command to exit", || child.try_wait().unwrap());
         let mut seen = String::new();
         while let Ok(b) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
@@ -621,16 +612,7 @@ fn volume_version(name: &str) -> String {
 fn answered_on_a_terminal(p: &Project, args: &[&str], answer: &str) -> (Option<i32>, String) {
     use std::io::Write;
     let (mut master, mut child) = super::everyday::on_pty(p, args, 200, 24);
-    let mut reader = master.try_clone().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = super::everyday::pty_output(&master);
     let mut seen = String::new();
     eventually(60, "the question", || {
         while let Ok(b) = rx.try_recv() {
@@ -664,7 +646,11 @@ fn a_volume_whose_configuration_changed_is_kept_unless_the_user_says_yes_as_with
     assert!(stderr(&out).contains("kept as it is"), "{}", stderr(&out));
     assert_eq!(volume_version(&volume), "1");
     assert_eq!(p.ok(&["exec", "-T", "app", "cat", "/data/f"]), "kept\n");
-    // no on a terminal: the same
+    // Ctrl-C while the question waits: the run ends at once, nothing done
+    let (code, seen) = answered_on_a_terminal(&p, &["up", "-d"], "\u{3}");
+    assert_eq!(code, Some(130), "{seen}");
+    assert_eq!(volume_version(&volume), "1");
+    // no on a terminal: kept as well
     let (code, seen) = answered_on_a_terminal(&p, &["up", "-d"], "n\n");
     assert_eq!(code, Some(0), "{seen}");
     assert_eq!(volume_version(&volume), "1");
