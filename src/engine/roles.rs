@@ -99,6 +99,13 @@ pub trait Resources: Send + Sync {
         network: &str,
         endpoint: EndpointSettings,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Takes the container off the network, by force (its endpoint goes even when the
+    /// container is stopped).
+    fn disconnect_network(
+        &self,
+        container: &str,
+        network: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Puts a tar archive into a folder of the container.
     fn upload(
         &self,

@@ -34,6 +34,7 @@ fn words(s: &Step) -> (&'static str, &'static str) {
         Op::UnpauseContainer { .. } => ("Unpausing", "Unpaused"),
         Op::RenameContainer { .. } => ("Recreate", "Recreated"),
         Op::ConnectNetwork { .. } | Op::CopyFiles { .. } => ("Creating", "Created"),
+        Op::DisconnectNetwork { .. } => ("Stopping", "Stopped"),
         Op::WaitHealthy { .. } | Op::WaitCompleted { .. } | Op::WaitReady { .. } => {
             ("Waiting", "Healthy")
         }
@@ -135,7 +136,10 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
     pub(super) async fn step(&self, s: &Step) -> Result<(), ExecError> {
         let id = s.op.resource();
         let (working, done) = words(s);
-        let quiet_step = matches!(s.op, Op::ConnectNetwork { .. } | Op::CopyFiles { .. });
+        let quiet_step = matches!(
+            s.op,
+            Op::ConnectNetwork { .. } | Op::DisconnectNetwork { .. } | Op::CopyFiles { .. }
+        );
         if !quiet_step && !s.op.is_wait() {
             self.progress.event(Event::working(&id, working));
         }
@@ -245,6 +249,9 @@ impl<E: crate::engine::Engine> Executor<'_, E> {
             } => {
                 let endpoint = (**endpoint).clone();
                 engine.connect_network(container, network, endpoint).await
+            }
+            Op::DisconnectNetwork { container, id, .. } => {
+                gone_is_done(engine.disconnect_network(container, id).await)
             }
             Op::CopyFiles {
                 container,

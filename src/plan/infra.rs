@@ -1,11 +1,12 @@
 //! The networks and volumes a plan needs first: those the services in scope use and the engine
-//! lacks are created, external ones must exist, and one made elsewhere under the same name is
-//! used with a warning. Duplicate project networks (runs that raced each made one) and the
+//! lacks are created, external ones must exist, one made elsewhere under the same name is used
+//! with a warning, and one whose configuration changed is recreated (a volume only when the
+//! user says so). Duplicate project networks (runs that raced each made one) and the
 //! replacements of interrupted recreates are healed before anything else is planned.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::engine::{ContainerInfo, VolumeInfo};
+use crate::engine::{ContainerInfo, NetworkInfo, Status, VolumeInfo};
 use crate::model::{Project, Volume, VolumeKind};
 use crate::names::labels;
 use crate::observe::Observed;
@@ -163,11 +164,19 @@ pub(super) struct Infra {
     /// The containers removed so that a diverged volume can be recreated: the services' plans
     /// take them as gone.
     pub removed: BTreeSet<String>,
+    /// The containers moved onto a recreated network: name → the step after which they are
+    /// on it (a removal of one waits for it).
+    pub moved: BTreeMap<String, usize>,
+    /// Those of them that ran and belong to services in scope: stopped for the move, the
+    /// services' plans start them again (the others are started here).
+    pub stopped: BTreeSet<String>,
 }
 
 /// The steps creating the missing networks and volumes the services in `scope` use (with
-/// `opts.all_resources`, every one of the model; external ones must exist), and recreating the
-/// diverged volumes that `opts.diverged_volumes` says to (the others are kept, with a warning).
+/// `opts.all_resources`, every one of the model; external ones must exist), recreating the
+/// networks whose configuration changed (as Compose does, without asking: a network holds no
+/// data), and the diverged volumes that `opts.diverged_volumes` says to (the others are kept,
+/// with a warning).
 pub(super) fn infra(
     project: &Project,
     observed: &Observed,
@@ -179,6 +188,8 @@ pub(super) fn infra(
     let mut infra = Infra {
         steps: Vec::new(),
         removed: BTreeSet::new(),
+        moved: BTreeMap::new(),
+        stopped: BTreeSet::new(),
     };
     for key in &net_keys {
         let Some(n) = project.networks.get(key) else {
@@ -202,12 +213,23 @@ pub(super) fn infra(
                     ));
                 }
                 let hash = found.labels.get(labels::CONFIG_HASH);
-                if hash.is_some_and(|h| !h.is_empty() && *h != hash::network(n)) {
-                    plan.warnings.push(format!(
-                        "network {name} was created with another configuration: `rcompose down` then `up` applies the new one"
-                    ));
+                let ours = found.labels.get(labels::PROJECT) == Some(&project.name);
+                if ours && hash.is_some_and(|h| !h.is_empty() && *h != hash::network(n)) {
+                    let ctx = Recreation {
+                        project,
+                        observed,
+                        scope,
+                        opts,
+                    };
+                    match recreate_network(&ctx, key, found, &mut infra, plan) {
+                        Ok(create) => infra.steps.push(create),
+                        Err(staying) => plan.warnings.push(format!(
+                            "network {name} exists but doesn't match configuration in compose file: kept as it is, since containers that this run does not start again are on it ({}); `rcompose down` then `up` applies the new one",
+                            staying.join(", ")
+                        )),
+                    }
                 }
-                if found.labels.get(labels::PROJECT) != Some(&project.name) {
+                if !ours {
                     plan.warnings.push(format!(
                         "a network named {name} exists but was not created for this project: using it (set `external: true` to make that explicit)"
                     ));
@@ -241,9 +263,14 @@ pub(super) fn infra(
                     ));
                 }
                 if diverged(v, found) && opts.diverged_volumes.recreates(&name) {
-                    let step = recreate_volume(project, observed, key, scope, opts, plan)?;
-                    infra.steps.push(step.create);
-                    infra.removed.extend(step.removed);
+                    let ctx = Recreation {
+                        project,
+                        observed,
+                        scope,
+                        opts,
+                    };
+                    let create = recreate_volume(&ctx, key, &mut infra, plan)?;
+                    infra.steps.push(create);
                 } else if diverged(v, found) {
                     plan.warnings.push(format!(
                         "volume {name} exists but doesn't match configuration in compose file: kept as it is (`up -y` recreates it; its data is lost)"
@@ -270,30 +297,123 @@ pub(super) fn infra(
     Ok(infra)
 }
 
-/// A diverged volume's recreation: its create step, and the containers removed first.
-struct Recreated {
-    create: usize,
-    removed: Vec<String>,
+/// What recreating a network or a volume looks at.
+struct Recreation<'a> {
+    project: &'a Project,
+    observed: &'a Observed,
+    scope: &'a BTreeSet<String>,
+    opts: &'a UpOptions,
+}
+
+impl Recreation<'_> {
+    /// The containers `on` selects: those of services in scope, and the others (one-offs,
+    /// services not in scope or gone from the model).
+    fn users(
+        &self,
+        on: impl Fn(&ContainerInfo) -> bool,
+    ) -> (Vec<&ContainerInfo>, Vec<&ContainerInfo>) {
+        (self.observed.containers.iter())
+            .filter(|c| on(c))
+            .partition(|c| !c.is_oneoff() && self.scope.contains(c.service()))
+    }
+}
+
+/// Recreates network `key` (its configuration changed), keeping the containers on it as
+/// Compose does: each is stopped and taken off it, the network removed and created from the
+/// model, each connected again with its service's endpoint (aliases, addresses) and started
+/// again when it ran (those of services in scope by the services' plans, in dependency order).
+/// A one-off or a container of a service gone from the model on it keeps the network as it is
+/// (`Err`, their names): stopping those is not the user's request.
+fn recreate_network(
+    ctx: &Recreation<'_>,
+    key: &str,
+    found: &NetworkInfo,
+    infra: &mut Infra,
+    plan: &mut Plan,
+) -> Result<usize, Vec<String>> {
+    let (project, opts) = (ctx.project, ctx.opts);
+    let name = crate::names::network_name(project, key);
+    let (in_scope, others) = ctx.users(|c| c.networks.values().any(|id| *id == found.id));
+    let (services, staying): (Vec<&ContainerInfo>, Vec<&ContainerInfo>) = others
+        .into_iter()
+        .partition(|c| !c.is_oneoff() && project.services.contains_key(c.service()));
+    if !staying.is_empty() {
+        return Err(staying.iter().map(|c| c.name.clone()).collect());
+    }
+    let reason = Reason::NetworkChanged;
+    let on_it: Vec<&ContainerInfo> = in_scope.iter().chain(&services).copied().collect();
+    let off: Vec<usize> = on_it
+        .iter()
+        .map(|c| {
+            let stop = Op::StopContainer {
+                name: c.name.clone(),
+                timeout: opts.timeout,
+            };
+            let after = infra.moved.get(&c.name).copied().into_iter().collect();
+            let stop = plan.for_service(c.service(), stop, after, reason.clone());
+            let off = Op::DisconnectNetwork {
+                container: c.name.clone(),
+                network: name.clone(),
+                id: found.id.clone(),
+            };
+            plan.for_service(c.service(), off, vec![stop], reason.clone())
+        })
+        .collect();
+    let rm = Op::RemoveNetwork {
+        name: name.clone(),
+        id: found.id.clone(),
+    };
+    let rm = plan.add(rm, Group::Project, off, reason.clone());
+    let create = Op::CreateNetwork {
+        spec: Box::new(spec::network(project, key)),
+    };
+    let create = plan.add(create, Group::Project, vec![rm], reason.clone());
+    for c in &on_it {
+        let endpoint = spec::endpoint_on(
+            project,
+            &ctx.observed.api_version,
+            c.service(),
+            key,
+            &c.name,
+        );
+        let connect = Op::ConnectNetwork {
+            container: c.name.clone(),
+            network: name.clone(),
+            endpoint: Box::new(endpoint),
+        };
+        let on = plan.for_service(c.service(), connect, vec![create], reason.clone());
+        infra.moved.insert(c.name.clone(), on);
+        infra.steps.push(on);
+    }
+    let was_up = |c: &&&ContainerInfo| c.is_running() || c.state == Status::Paused;
+    infra
+        .stopped
+        .extend(in_scope.iter().filter(was_up).map(|c| c.name.clone()));
+    if !opts.no_start {
+        for c in services.iter().filter(was_up) {
+            let start = Op::StartContainer {
+                name: c.name.clone(),
+            };
+            let after = vec![infra.moved[&c.name]];
+            plan.for_service(c.service(), start, after, reason.clone());
+        }
+    }
+    Ok(create)
 }
 
 /// Recreates volume `key`: the containers that mount it are stopped and removed (the services'
-/// plans create them again), then it is removed and created from the model. A container that
-/// this run would not create again (a one-off, a service not in scope) stops it before anything
-/// is done: removing that is not the user's request.
+/// plans create them again), then it is removed and created from the model; returns the
+/// create step. A container that this run would not create again (a one-off, a service not in
+/// scope) stops it before anything is done: removing that is not the user's request.
 fn recreate_volume(
-    project: &Project,
-    observed: &Observed,
+    ctx: &Recreation<'_>,
     key: &str,
-    scope: &BTreeSet<String>,
-    opts: &UpOptions,
+    infra: &mut Infra,
     plan: &mut Plan,
-) -> Result<Recreated, PlanError> {
+) -> Result<usize, PlanError> {
+    let project = ctx.project;
     let name = crate::names::volume_name(project, key);
-    let (mounting, others): (Vec<&ContainerInfo>, Vec<&ContainerInfo>) = observed
-        .containers
-        .iter()
-        .filter(|c| c.volumes.contains_key(&name))
-        .partition(|c| !c.is_oneoff() && scope.contains(c.service()));
+    let (mounting, others) = ctx.users(|c| c.volumes.contains_key(&name));
     if !others.is_empty() {
         let names: Vec<&str> = others.iter().map(|c| c.name.as_str()).collect();
         return Err(error(
@@ -310,8 +430,10 @@ fn recreate_volume(
     let removals: Vec<usize> = mounting
         .iter()
         .map(|c| {
+            // a container moved onto a recreated network first is removed after the move
+            let after = infra.moved.get(&c.name).copied().into_iter().collect();
             let reason = Reason::VolumeChanged;
-            super::up::remove(plan, c, c.service(), opts.timeout, vec![], reason)
+            super::up::remove(plan, c, c.service(), ctx.opts.timeout, after, reason)
         })
         .collect();
     let rm = Op::RemoveVolume { name };
@@ -320,8 +442,8 @@ fn recreate_volume(
         spec: Box::new(spec::volume(project, key)),
     };
     let create = plan.add(create, Group::Project, vec![rm], Reason::VolumeChanged);
-    Ok(Recreated {
-        create,
-        removed: mounting.iter().map(|c| c.name.clone()).collect(),
-    })
+    infra
+        .removed
+        .extend(mounting.iter().map(|c| c.name.clone()));
+    Ok(create)
 }

@@ -36,14 +36,20 @@ pub struct OneOff {
 pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan, PlanError> {
     let mut plan = Plan::default();
     let scope = BTreeSet::from([o.service.clone()]);
-    let mut deps = infra::infra(
+    let infra = infra::infra(
         project,
         observed,
         &scope,
         &super::UpOptions::default(),
         &mut plan,
-    )?
-    .steps;
+    )?;
+    // the service's containers stopped to move onto a recreated network start again
+    for name in &infra.stopped {
+        let start = Op::StartContainer { name: name.clone() };
+        let after = vec![infra.moved[name]];
+        plan.for_service(&o.service, start, after, Reason::NetworkChanged);
+    }
+    let mut deps = infra.steps;
     if o.wait_for_deps {
         // the dependencies are up (the command ran `up` for them): only their conditions wait
         let mut requirements = Vec::new();
@@ -117,7 +123,11 @@ pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan
                     e.aliases = None;
                 }
             }
-            Op::ConnectNetwork { endpoint, .. } => endpoint.aliases = None,
+            Op::ConnectNetwork {
+                container,
+                endpoint,
+                ..
+            } if *container == o.name => endpoint.aliases = None,
             _ => {}
         }
     }

@@ -54,6 +54,13 @@ pub enum Op {
         network: String,
         endpoint: Box<EndpointSettings>,
     },
+    /// Takes a container off a network (by force: it may be stopped).
+    /// By the network's ID (several networks may share a name), shown by its name.
+    DisconnectNetwork {
+        container: String,
+        network: String,
+        id: String,
+    },
     /// Copies a tar (secrets, configs) into a folder of a created container.
     CopyFiles {
         container: String,
@@ -174,7 +181,9 @@ impl Op {
             | Op::WaitHealthy { name }
             | Op::WaitCompleted { name }
             | Op::WaitReady { name } => format!("Container {name}"),
-            Op::ConnectNetwork { container, .. } | Op::CopyFiles { container, .. } => {
+            Op::ConnectNetwork { container, .. }
+            | Op::DisconnectNetwork { container, .. }
+            | Op::CopyFiles { container, .. } => {
                 format!("Container {container}")
             }
             Op::RenameContainer { to, .. } => format!("Container {to}"),
@@ -216,6 +225,11 @@ impl fmt::Display for Op {
             Op::ConnectNetwork {
                 container, network, ..
             } => write!(f, "connect container {container} to network {network}"),
+            Op::DisconnectNetwork {
+                container, network, ..
+            } => {
+                write!(f, "disconnect container {container} from network {network}")
+            }
             Op::CopyFiles { container, dir, .. } => {
                 write!(f, "copy files into container {container}:{dir}")
             }

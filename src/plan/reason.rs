@@ -73,6 +73,9 @@ pub enum Reason {
     /// A volume whose configuration changed, recreated (`up -y`, or the user said yes), or a
     /// container that mounts it, removed first.
     VolumeChanged,
+    /// A network whose configuration changed, recreated, or a container on it: stopped, taken
+    /// off it, put on the new one and started again.
+    NetworkChanged,
 }
 
 impl Reason {
@@ -123,6 +126,7 @@ impl fmt::Display for Reason {
             Reason::Duplicate => f.write_str("a duplicate network"),
             Reason::Interrupted => f.write_str("left by an interrupted recreate"),
             Reason::VolumeChanged => f.write_str("volume configuration changed"),
+            Reason::NetworkChanged => f.write_str("network configuration changed"),
         }
     }
 }

@@ -26,7 +26,8 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         }
     }
     let infra = infra::infra(project, observed, &scope, opts, &mut plan)?;
-    // the containers removed for a volume's sake are gone for the services' plans
+    // the containers removed for a volume's sake are gone for the services' plans (those
+    // stopped to move onto a recreated network are started by them)
     let pruned;
     let observed = match infra.removed.is_empty() {
         true => observed,
@@ -62,6 +63,8 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         opts,
         scope,
         infra: infra.steps,
+        moved: infra.moved,
+        stopped: infra.stopped,
         gates: Gates::default(),
         plan,
     };
@@ -143,6 +146,10 @@ struct Planner<'a> {
     scope: BTreeSet<String>,
     /// The steps creating networks and volumes: every container waits for them.
     infra: Vec<usize>,
+    /// Containers moved onto a recreated network → the step that put them on it.
+    moved: BTreeMap<String, usize>,
+    /// Those that ran and were stopped for the move: started again.
+    stopped: BTreeSet<String>,
     gates: Gates,
     plan: Plan,
 }
@@ -219,12 +226,13 @@ impl Planner<'_> {
             .iter()
             .filter(|c| c.number() > want || c.number() == 0)
         {
+            let after = self.moved.get(&c.name).copied().into_iter().collect();
             remove(
                 &mut self.plan,
                 c,
                 name,
                 opts.timeout,
-                vec![],
+                after,
                 Reason::ScaledDown,
             );
         }
@@ -415,7 +423,15 @@ impl Planner<'_> {
     fn keep(&mut self, r: &Replica<'_>, c: &ContainerInfo, needs: &Needs) {
         let completed_job = r.is_job && c.state == Status::Exited && c.exit_code() == Some(0);
         let name = r.name.clone();
-        let start = if !needs.restart_for.is_empty() && c.is_running() && !self.opts.no_start {
+        let start = if self.stopped.contains(&name) && !self.opts.no_start {
+            // it ran, and was stopped to move onto a recreated network
+            let deps = self.start_deps(needs);
+            let op = Op::StartContainer { name };
+            Some(
+                self.plan
+                    .for_service(r.service, op, deps, Reason::NetworkChanged),
+            )
+        } else if !needs.restart_for.is_empty() && c.is_running() && !self.opts.no_start {
             self.gates.replaced.insert(r.service.to_string());
             let reason = Reason::Replaced(needs.restart_for.clone());
             let deps = self.start_deps(needs);

@@ -692,3 +692,105 @@ fn a_volume_whose_configuration_changed_is_kept_unless_the_user_says_yes_as_with
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("Recreate (data"), "{}", stderr(&out));
 }
+
+/// The project of the network test, its network labelled `v: VERSION`.
+fn labelled_network(version: u32) -> String {
+    format!(
+        "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    networks: [back]
+  app:
+    image: IMAGE
+    command: [sleep, '300']
+    init: true
+    depends_on: [db]
+    networks:
+      back: {{aliases: [api]}}
+networks:
+  back:
+    labels: {{v: '{version}'}}
+"
+    )
+}
+
+/// The `v` label of network `name`, and its ID.
+fn network_version(name: &str) -> (String, String) {
+    let n = block_on(docker().inspect_network(name, None::<q::InspectNetworkOptions>))
+        .expect("the network is there");
+    let v = n.labels.unwrap_or_default().get("v").cloned();
+    (v.unwrap_or_default(), n.id.unwrap_or_default())
+}
+
+/// The aliases of container `c` on network `n`.
+fn aliases_on(c: &str, n: &str) -> BTreeSet<String> {
+    let networks = inspect(c).network_settings.and_then(|s| s.networks);
+    let endpoint = networks
+        .and_then(|mut m| m.remove(n))
+        .expect("on the network");
+    endpoint.aliases.unwrap_or_default().into_iter().collect()
+}
+
+#[test]
+fn a_network_whose_configuration_changed_is_recreated_with_its_containers_kept_as_with_the_reference()
+ {
+    let p = Project::new("nethash", &labelled_network(1));
+    let network = format!("{}_back", p.name);
+    let app = format!("{}-app-1", p.name);
+    p.ok(&["up", "-d"]);
+    let before: BTreeSet<String> = p
+        .containers()
+        .values()
+        .map(|c| c.id.clone().unwrap())
+        .collect();
+    let (_, first) = network_version(&network);
+    // changed: recreated without a question, the containers moved onto it, not recreated
+    p.write("compose.yaml", &labelled_network(2));
+    let out = p.run(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (version, id) = network_version(&network);
+    assert_eq!(version, "2", "{}", stderr(&out));
+    assert_ne!(id, first, "the network was not recreated");
+    let now: BTreeSet<String> = p
+        .containers()
+        .values()
+        .map(|c| c.id.clone().unwrap())
+        .collect();
+    assert_eq!(now, before, "containers were recreated");
+    assert!(p.containers().values().all(|c| state(c) == "running"));
+    // on the new network with their service's aliases: the names resolve
+    let expected: BTreeSet<String> = [app.clone(), "app".into(), "api".into()].into();
+    assert!(aliases_on(&app, &network).is_superset(&expected));
+    p.ok(&["exec", "-T", "db", "ping", "-c", "1", "-W", "5", "api"]);
+    p.ok(&["exec", "-T", "app", "ping", "-c", "1", "-W", "5", "db"]);
+    // unchanged: nothing to do
+    let out = p.run(&["--progress", "plain", "up", "-d"]);
+    assert!(
+        !stderr(&out).contains(&format!("Network {network}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(network_version(&network).1, id);
+
+    // the reference hashes the network as rcompose does: it sees no change in what rcompose
+    // made, and rcompose none in what it recreates
+    let Some(bin) = reference() else { return };
+    let theirs = compose_ref(&bin, &p, &["up", "-d"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    assert_eq!(
+        network_version(&network).1,
+        id,
+        "the reference recreated our network"
+    );
+    p.write("compose.yaml", &labelled_network(3));
+    let theirs = compose_ref(&bin, &p, &["up", "-d"]);
+    assert!(theirs.status.success(), "{}", stderr(&theirs));
+    let (version, id) = network_version(&network);
+    assert_eq!(version, "3");
+    let out = p.run(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(network_version(&network).1, id, "{}", stderr(&out));
+}

@@ -389,6 +389,17 @@ impl Resources for Docker {
             .map_err(map_err)
     }
 
+    async fn disconnect_network(&self, container: &str, network: &str) -> Result<()> {
+        let req = bollard::models::NetworkDisconnectRequest {
+            container: container.to_string(),
+            force: Some(true),
+        };
+        self.client
+            .disconnect_network(network, req)
+            .await
+            .map_err(map_err)
+    }
+
     async fn upload(&self, container: &str, path: &str, tar: Vec<u8>) -> Result<()> {
         let opts = q::UploadToContainerOptions {
             path: path.to_string(),

@@ -440,6 +440,13 @@ impl Resources for Fake {
         c.networks.insert(n.to_string(), id);
         Ok(())
     }
+    async fn disconnect_network(&self, c: &str, n: &str) -> Result<()> {
+        self.call(format!("disconnect {c} {n}")).await?;
+        let mut w = self.world.lock().expect("fake world");
+        let c = w.containers.get_mut(c).ok_or_else(|| no_such(c))?;
+        c.networks.retain(|name, id| name != n && id != n);
+        Ok(())
+    }
     async fn upload(&self, c: &str, _: &str, _: Vec<u8>) -> Result<()> {
         self.call(format!("upload {c}")).await
     }

@@ -51,6 +51,26 @@ fn endpoint(
     }
 }
 
+/// The endpoint of container `container` of `service` on network `key`, as at its create (the
+/// network recreated, it is connected again with it).
+pub fn endpoint_on(
+    project: &Project,
+    api_version: &str,
+    service: &str,
+    key: &str,
+    container: &str,
+) -> EndpointSettings {
+    let none = Default::default();
+    let ctx = Context {
+        project,
+        api_version,
+        image_id: "",
+        env_files: &[],
+        inherited_volumes: &none,
+    };
+    endpoint(&ctx, service, &project.services[service], key, container)
+}
+
 pub(super) type Networking = (
     String,
     Option<NetworkingConfig>,
