@@ -24,6 +24,10 @@ pub struct Observed {
     /// The project's other networks of a name already in `networks`: made by runs that raced
     /// (the engine lets several networks share a name), to be healed.
     pub duplicate_networks: Vec<NetworkInfo>,
+    /// The containers on each of the project's networks that the model declares, by engine
+    /// name (another project's or one run by hand included: a network to recreate must be
+    /// free of those).
+    pub network_users: BTreeMap<String, Vec<String>>,
     /// Volumes by engine name.
     pub volumes: BTreeMap<String, VolumeInfo>,
     /// Image reference → what the engine has of it.
@@ -82,6 +86,7 @@ pub async fn observe<E: Engine>(
         containers,
         networks,
         duplicate_networks,
+        network_users: BTreeMap::new(),
         volumes: volumes.into_iter().map(|v| (v.name.clone(), v)).collect(),
         images: BTreeMap::new(),
         dangling_images: Vec::new(),
@@ -116,6 +121,14 @@ pub async fn observe<E: Engine>(
         try_join_all(vols.iter().map(|v| engine.find_volume(v))),
         try_join_all(images.iter().map(|i| engine.image_info(i))),
     )?;
+    // who is on the project's own networks (read only when the model declares some)
+    let ours: Vec<&NetworkInfo> = (project.networks.iter())
+        .filter(|(_, n)| !n.external)
+        .filter_map(|(key, _)| obs.networks.get(&crate::names::network_name(project, key)))
+        .collect();
+    let users = try_join_all(ours.iter().map(|n| engine.network_users(&n.id))).await?;
+    let users = ours.iter().map(|n| n.name.clone()).zip(users).collect();
+    obs.network_users = users;
     obs.networks.extend(
         found_nets
             .into_iter()

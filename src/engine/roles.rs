@@ -46,6 +46,8 @@ pub trait Inventory: Send + Sync {
     /// The network of that exact name (the engine's name filter matches substrings).
     fn find_network(&self, name: &str) -> impl Future<Output = Result<Option<NetworkInfo>>> + Send;
     fn find_volume(&self, name: &str) -> impl Future<Output = Result<Option<VolumeInfo>>> + Send;
+    /// The names of the containers on network `id` (its endpoints, whoever made them).
+    fn network_users(&self, id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// The IDs of the untagged images that carry the project's label: images it built whose
     /// tag a later build took (two runs building one shared name at once).
     fn dangling_images(&self, project: &str) -> impl Future<Output = Result<Vec<String>>> + Send;

@@ -322,8 +322,9 @@ impl Recreation<'_> {
 /// Compose does: each is stopped and taken off it, the network removed and created from the
 /// model, each connected again with its service's endpoint (aliases, addresses) and started
 /// again when it ran (those of services in scope by the services' plans, in dependency order).
-/// A one-off or a container of a service gone from the model on it keeps the network as it is
-/// (`Err`, their names): stopping those is not the user's request.
+/// A one-off, a container of a service gone from the model or one not of this project on it
+/// keeps the network as it is (`Err`, their names): stopping those is not the user's request
+/// (and the engine does not remove a network a running container is on).
 fn recreate_network(
     ctx: &Recreation<'_>,
     key: &str,
@@ -337,8 +338,14 @@ fn recreate_network(
     let (services, staying): (Vec<&ContainerInfo>, Vec<&ContainerInfo>) = others
         .into_iter()
         .partition(|c| !c.is_oneoff() && project.services.contains_key(c.service()));
+    // and those not of this project (run by hand on it, another project's)
+    let users = ctx.observed.network_users.get(&name).into_iter().flatten();
+    let foreign = users.filter(|u| !ctx.observed.containers.iter().any(|c| c.name == **u));
+    let staying: Vec<String> = (staying.iter().map(|c| c.name.clone()))
+        .chain(foreign.cloned())
+        .collect();
     if !staying.is_empty() {
-        return Err(staying.iter().map(|c| c.name.clone()).collect());
+        return Err(staying);
     }
     let reason = Reason::NetworkChanged;
     let on_it: Vec<&ContainerInfo> = in_scope.iter().chain(&services).copied().collect();

@@ -712,3 +712,19 @@ fn a_network_a_one_off_is_on_is_kept_with_a_warning() {
         plan.warnings
     );
 }
+
+#[test]
+fn a_network_a_container_of_no_service_is_on_is_kept_with_a_warning() {
+    let p = project(NETWORK);
+    let mut o = with_diverged_network(&p);
+    let users = vec!["p-app-1".to_string(), "stranger".to_string()];
+    o.network_users.insert("p_back".into(), users);
+    let plan = up(&p, &o, &UpOptions::default()).unwrap();
+    assert_eq!(plan.to_string(), "");
+    assert!(
+        plan.warnings[0].contains("network p_back exists but doesn't match")
+            && plan.warnings[0].contains("(stranger)"),
+        "{:?}",
+        plan.warnings
+    );
+}

@@ -774,6 +774,42 @@ fn a_network_whose_configuration_changed_is_recreated_with_its_containers_kept_a
         stderr(&out)
     );
     assert_eq!(network_version(&network).1, id);
+    // a container of no service of the project on it (another project's, run by hand): the
+    // network stays as it is, with a warning, and nothing is stopped
+    let stranger = format!("{}-stranger", p.name);
+    let sweep = Sweep(stranger.clone());
+    let run = std::process::Command::new("docker")
+        .args(["run", "-d", "--name", &stranger, "--network", &network])
+        .args(["--label", &format!("com.docker.compose.project={stranger}")])
+        .args([IMAGE, "sleep", "300"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    p.write("compose.yaml", &labelled_network(4));
+    let out = p.run(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("network {network} exists but doesn't match"))
+            && stderr(&out).contains(&stranger),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(network_version(&network), ("2".to_string(), id.clone()));
+    assert!(p.containers().values().all(|c| state(c) == "running"));
+    // once it is gone (the engine frees its endpoint after the removal returns), the next up
+    // recreates the network
+    drop(sweep);
+    eventually(30, "the stranger's endpoint to go", || {
+        let n = block_on(docker().inspect_network(&network, None::<q::InspectNetworkOptions>));
+        let on = n.ok()?.containers.unwrap_or_default();
+        on.values()
+            .all(|e| e.name.as_deref() != Some(stranger.as_str()))
+            .then_some(())
+    });
+    let out = p.run(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (version, id) = network_version(&network);
+    assert_eq!(version, "4", "{}", stderr(&out));
 
     // the reference hashes the network as rcompose does: it sees no change in what rcompose
     // made, and rcompose none in what it recreates
@@ -785,11 +821,11 @@ fn a_network_whose_configuration_changed_is_recreated_with_its_containers_kept_a
         id,
         "the reference recreated our network"
     );
-    p.write("compose.yaml", &labelled_network(3));
+    p.write("compose.yaml", &labelled_network(5));
     let theirs = compose_ref(&bin, &p, &["up", "-d"]);
     assert!(theirs.status.success(), "{}", stderr(&theirs));
     let (version, id) = network_version(&network);
-    assert_eq!(version, "3");
+    assert_eq!(version, "5");
     let out = p.run(&["--progress", "plain", "up", "-d"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(network_version(&network).1, id, "{}", stderr(&out));

@@ -90,6 +90,19 @@ impl Inventory for Docker {
             .map(network_info))
     }
 
+    async fn network_users(&self, id: &str) -> Result<Vec<String>> {
+        let network = self
+            .client
+            .inspect_network(id, None::<q::InspectNetworkOptions>)
+            .await
+            .map_err(map_err)?;
+        let endpoints = network.containers.unwrap_or_default();
+        Ok(endpoints
+            .into_iter()
+            .map(|(id, e)| e.name.unwrap_or(id))
+            .collect())
+    }
+
     async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {
         match self.client.inspect_volume(name).await {
             Ok(v) => Ok(Some(volume_info(v))),

@@ -268,6 +268,14 @@ impl Inventory for Fake {
             .get(name)
             .cloned())
     }
+    async fn network_users(&self, id: &str) -> Result<Vec<String>> {
+        let w = self.world.lock().expect("fake world");
+        Ok(w.containers
+            .iter()
+            .filter(|(_, c)| c.networks.values().any(|n| n == id))
+            .map(|(name, _)| name.clone())
+            .collect())
+    }
     async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {
         Ok(self
             .world
