@@ -1,7 +1,8 @@
 //! Everything the planner reads, gathered here so that planning stays pure: what the engine has
-//! of a project (its containers, networks and volumes by the project label, the networks and
-//! volumes the model names, external ones included, and the images its services use), the time,
-//! and, before builds are planned, their contexts and Dockerfiles from the disk.
+//! of a project (its containers, networks and volumes by the project label, who is on its
+//! networks, the networks and volumes the model names, external ones included, and the images
+//! its services use), the time, and, before builds are planned, their contexts and Dockerfiles
+//! from the disk.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -279,4 +279,6 @@ pub enum Build {
 }
 
 #[cfg(test)]
+mod diverged_tests;
+#[cfg(test)]
 mod tests;
