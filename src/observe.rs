@@ -117,19 +117,19 @@ pub async fn observe<E: Engine>(
         .collect();
     images.sort();
     images.dedup();
-    let (found_nets, found_vols, ids) = futures_util::try_join!(
-        try_join_all(nets.iter().map(|n| engine.find_network(n))),
-        try_join_all(vols.iter().map(|v| engine.find_volume(v))),
-        try_join_all(images.iter().map(|i| engine.image_info(i))),
-    )?;
-    // who is on the project's own networks (read only when the model declares some)
+    // and who is on the project's own networks that the model declares
     let ours: Vec<&NetworkInfo> = (project.networks.iter())
         .filter(|(_, n)| !n.external)
         .filter_map(|(key, _)| obs.networks.get(&crate::names::network_name(project, key)))
         .collect();
-    let users = try_join_all(ours.iter().map(|n| engine.network_users(&n.id))).await?;
-    let users = ours.iter().map(|n| n.name.clone()).zip(users).collect();
-    obs.network_users = users;
+    let (found_nets, found_vols, ids, users) = futures_util::try_join!(
+        try_join_all(nets.iter().map(|n| engine.find_network(n))),
+        try_join_all(vols.iter().map(|v| engine.find_volume(v))),
+        try_join_all(images.iter().map(|i| engine.image_info(i))),
+        try_join_all(ours.iter().map(|n| engine.network_users(&n.id))),
+    )?;
+    let names = ours.iter().map(|n| n.name.clone());
+    obs.network_users = names.zip(users).collect();
     obs.networks.extend(
         found_nets
             .into_iter()

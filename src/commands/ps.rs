@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use super::{Context, print, templated};
 use crate::cli::{Format, PsArgs};
 use crate::compose::select;
-use crate::engine::Status;
 use crate::engine::{ContainerInfo, Inventory};
 use crate::error::Error;
 
@@ -36,11 +35,7 @@ pub async fn run(ctx: &Context, args: &PsArgs) -> Result<(), Error> {
             if !statuses.is_empty() {
                 return statuses.iter().any(|s| *s == c.state.as_str());
             }
-            args.all
-                || matches!(
-                    c.state,
-                    Status::Running | Status::Paused | Status::Restarting
-                ) && !c.is_oneoff()
+            args.all || c.is_up() && !c.is_oneoff()
         })
         .collect();
     shown.sort_by(|a, b| a.name.cmp(&b.name));

@@ -134,6 +134,13 @@ impl ContainerInfo {
     pub fn is_running(&self) -> bool {
         self.state == Status::Running
     }
+    /// Running, paused or restarting: what `stop` acts on and `ps` lists.
+    pub fn is_up(&self) -> bool {
+        matches!(
+            self.state,
+            Status::Running | Status::Paused | Status::Restarting
+        )
+    }
     /// Its health, read from the status text (`Up 3 seconds (healthy)`).
     pub fn health(&self) -> Health {
         for (text, h) in [

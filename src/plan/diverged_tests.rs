@@ -2,9 +2,7 @@
 //! kept or recreated as the user answers, a network recreated with its containers moved onto
 //! it, or kept when containers this run does not start again are on it.
 
-use std::collections::BTreeMap;
-
-use super::tests::{container, observed, project, with_default_network};
+use super::tests::{container, labelled, observed, project, with_default_network};
 use super::*;
 use crate::engine::NetworkInfo;
 use crate::names::labels;
@@ -31,9 +29,10 @@ fn with_diverged_volume(p: &Project) -> Observed {
     o.containers.push(container(p, "other", 1, "running"));
     let mut old = p.volumes["data"].clone();
     old.labels.insert("v".into(), "1".into());
-    let mut l = BTreeMap::new();
-    l.insert(labels::PROJECT.to_string(), "p".to_string());
-    l.insert(labels::CONFIG_HASH.to_string(), hash::volume(&old));
+    let l = labelled(&[
+        (labels::PROJECT, "p"),
+        (labels::CONFIG_HASH, &hash::volume(&old)),
+    ]);
     let volume = crate::engine::VolumeInfo {
         name: "p_data".into(),
         labels: l,
@@ -138,10 +137,12 @@ fn with_diverged_network(p: &Project) -> Observed {
     }
     let mut old = p.networks["back"].clone();
     old.labels.insert("v".into(), "1".into());
-    let mut l = BTreeMap::new();
-    l.insert(labels::PROJECT.to_string(), "p".to_string());
-    l.insert(labels::NETWORK.to_string(), "back".to_string());
-    l.insert(labels::CONFIG_HASH.to_string(), hash::network(&old));
+    let hash = hash::network(&old);
+    let l = labelled(&[
+        (labels::PROJECT, "p"),
+        (labels::NETWORK, "back"),
+        (labels::CONFIG_HASH, &hash),
+    ]);
     let network = NetworkInfo {
         id: "id-back".into(),
         name: "p_back".into(),

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::engine::{ContainerInfo, NetworkInfo, Status, VolumeInfo};
+use crate::engine::{ContainerInfo, NetworkInfo, VolumeInfo};
 use crate::model::{Project, Volume, VolumeKind};
 use crate::names::labels;
 use crate::observe::Observed;
@@ -165,11 +165,9 @@ pub(super) struct Infra {
     /// take them as gone.
     pub removed: BTreeSet<String>,
     /// The containers moved onto a recreated network: name → the step after which they are
-    /// on it (a removal of one waits for it).
+    /// on it (a removal of one waits for it). Those of services in scope that were up are
+    /// started again by the services' plans, the others here.
     pub moved: BTreeMap<String, usize>,
-    /// Those of them that ran and belong to services in scope: stopped for the move, the
-    /// services' plans start them again (the others are started here).
-    pub stopped: BTreeSet<String>,
 }
 
 /// The steps creating the missing networks and volumes the services in `scope` use (with
@@ -189,7 +187,12 @@ pub(super) fn infra(
         steps: Vec::new(),
         removed: BTreeSet::new(),
         moved: BTreeMap::new(),
-        stopped: BTreeSet::new(),
+    };
+    let ctx = Recreation {
+        project,
+        observed,
+        scope,
+        opts,
     };
     for key in &net_keys {
         let Some(n) = project.networks.get(key) else {
@@ -215,12 +218,6 @@ pub(super) fn infra(
                 let hash = found.labels.get(labels::CONFIG_HASH);
                 let ours = found.labels.get(labels::PROJECT) == Some(&project.name);
                 if ours && hash.is_some_and(|h| !h.is_empty() && *h != hash::network(n)) {
-                    let ctx = Recreation {
-                        project,
-                        observed,
-                        scope,
-                        opts,
-                    };
                     match recreate_network(&ctx, key, found, &mut infra, plan) {
                         Ok(create) => infra.steps.push(create),
                         Err(staying) => plan.warnings.push(format!(
@@ -263,12 +260,6 @@ pub(super) fn infra(
                     ));
                 }
                 if diverged(v, found) && opts.diverged_volumes.recreates(&name) {
-                    let ctx = Recreation {
-                        project,
-                        observed,
-                        scope,
-                        opts,
-                    };
                     let create = recreate_volume(&ctx, key, &mut infra, plan)?;
                     infra.steps.push(create);
                 } else if diverged(v, found) {
@@ -376,13 +367,9 @@ fn recreate_network(
     };
     let create = plan.add(create, Group::Project, vec![rm], reason.clone());
     for c in &on_it {
-        let endpoint = spec::endpoint_on(
-            project,
-            &ctx.observed.api_version,
-            c.service(),
-            key,
-            &c.name,
-        );
+        let (api, service) = (&ctx.observed.api_version, c.service());
+        let svc = &project.services[service];
+        let endpoint = spec::endpoint(project, api, service, svc, key, &c.name);
         let connect = Op::ConnectNetwork {
             container: c.name.clone(),
             network: name.clone(),
@@ -392,12 +379,8 @@ fn recreate_network(
         infra.moved.insert(c.name.clone(), on);
         infra.steps.push(on);
     }
-    let was_up = |c: &&&ContainerInfo| c.is_running() || c.state == Status::Paused;
-    infra
-        .stopped
-        .extend(in_scope.iter().filter(was_up).map(|c| c.name.clone()));
     if !opts.no_start {
-        for c in services.iter().filter(was_up) {
+        for c in services.iter().filter(|c| c.is_up()) {
             let start = Op::StartContainer {
                 name: c.name.clone(),
             };

@@ -37,12 +37,7 @@ impl Lifecycle {
     pub fn applies_to(&self, c: &ContainerInfo) -> bool {
         match self {
             Lifecycle::Start => !c.is_running(),
-            Lifecycle::Stop { .. } => {
-                matches!(
-                    c.state,
-                    Status::Running | Status::Paused | Status::Restarting
-                )
-            }
+            Lifecycle::Stop { .. } => c.is_up(),
             Lifecycle::Restart { .. } => true,
             Lifecycle::Kill { .. } | Lifecycle::Pause => c.is_running(),
             Lifecycle::Unpause => c.state == Status::Paused,

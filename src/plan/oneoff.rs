@@ -44,10 +44,13 @@ pub fn oneoff(project: &Project, observed: &Observed, o: &OneOff) -> Result<Plan
         &mut plan,
     )?;
     // the service's containers stopped to move onto a recreated network start again
-    for name in &infra.stopped {
-        let start = Op::StartContainer { name: name.clone() };
-        let after = vec![infra.moved[name]];
-        plan.for_service(&o.service, start, after, Reason::NetworkChanged);
+    for c in observed.service_containers(&o.service) {
+        if let Some(&moved) = infra.moved.get(&c.name).filter(|_| c.is_up()) {
+            let start = Op::StartContainer {
+                name: c.name.clone(),
+            };
+            plan.for_service(&o.service, start, vec![moved], Reason::NetworkChanged);
+        }
     }
     let mut deps = infra.steps;
     if o.wait_for_deps {

@@ -64,11 +64,16 @@ pub(super) fn container(
     }
 }
 
+/// Labels from (key, value) pairs.
+pub(super) fn labelled(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    (pairs.iter())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 pub(super) fn with_default_network(mut o: Observed, project: &str) -> Observed {
     let name = format!("{project}_default");
-    let mut l = BTreeMap::new();
-    l.insert(labels::PROJECT.to_string(), project.to_string());
-    l.insert(labels::NETWORK.to_string(), "default".to_string());
+    let l = labelled(&[(labels::PROJECT, project), (labels::NETWORK, "default")]);
     o.networks.insert(
         name.clone(),
         NetworkInfo {

@@ -64,7 +64,6 @@ pub fn up(project: &Project, observed: &Observed, opts: &UpOptions) -> Result<Pl
         scope,
         infra: infra.steps,
         moved: infra.moved,
-        stopped: infra.stopped,
         gates: Gates::default(),
         plan,
     };
@@ -146,10 +145,9 @@ struct Planner<'a> {
     scope: BTreeSet<String>,
     /// The steps creating networks and volumes: every container waits for them.
     infra: Vec<usize>,
-    /// Containers moved onto a recreated network → the step that put them on it.
+    /// Containers moved onto a recreated network → the step that put them on it (those that
+    /// were up were stopped for the move: they start again).
     moved: BTreeMap<String, usize>,
-    /// Those that ran and were stopped for the move: started again.
-    stopped: BTreeSet<String>,
     gates: Gates,
     plan: Plan,
 }
@@ -423,8 +421,8 @@ impl Planner<'_> {
     fn keep(&mut self, r: &Replica<'_>, c: &ContainerInfo, needs: &Needs) {
         let completed_job = r.is_job && c.state == Status::Exited && c.exit_code() == Some(0);
         let name = r.name.clone();
-        let start = if self.stopped.contains(&name) && !self.opts.no_start {
-            // it ran, and was stopped to move onto a recreated network
+        let start = if self.moved.contains_key(&name) && c.is_up() && !self.opts.no_start {
+            // it was up, and was stopped to move onto a recreated network
             let deps = self.start_deps(needs);
             let op = Op::StartContainer { name };
             Some(

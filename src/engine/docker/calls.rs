@@ -91,16 +91,8 @@ impl Inventory for Docker {
     }
 
     async fn network_users(&self, id: &str) -> Result<Vec<String>> {
-        let network = self
-            .client
-            .inspect_network(id, None::<q::InspectNetworkOptions>)
-            .await
-            .map_err(map_err)?;
-        let endpoints = network.containers.unwrap_or_default();
-        Ok(endpoints
-            .into_iter()
-            .map(|(id, e)| e.name.unwrap_or(id))
-            .collect())
+        let endpoints = self.endpoints(id).await?;
+        Ok(endpoints.into_iter().map(|(_, name)| name).collect())
     }
 
     async fn find_volume(&self, name: &str) -> Result<Option<VolumeInfo>> {
@@ -265,20 +257,33 @@ struct Endpoints {
 }
 
 impl Docker {
+    /// The endpoints on network `network` (name or ID): each container's ID and name (its ID
+    /// when the engine gives no name).
+    async fn endpoints(&self, network: &str) -> Result<Vec<(String, String)>> {
+        let network = self
+            .client
+            .inspect_network(network, None::<q::InspectNetworkOptions>)
+            .await
+            .map_err(map_err)?;
+        let endpoints = network.containers.unwrap_or_default();
+        Ok(endpoints
+            .into_iter()
+            .map(|(id, e)| {
+                let name = e.name.unwrap_or_else(|| id.clone());
+                (id, name)
+            })
+            .collect())
+    }
+
     /// The endpoints on network `name`: those of containers that are gone are disconnected by
     /// force, the containers still there named.
     async fn free_stale_endpoints(&self, name: &str) -> Result<Endpoints> {
-        let network = self
-            .client
-            .inspect_network(name, None::<q::InspectNetworkOptions>)
-            .await
-            .map_err(map_err)?;
         let mut found = Endpoints {
             users: Vec::new(),
             freed: 0,
             running: false,
         };
-        for (id, endpoint) in network.containers.unwrap_or_default() {
+        for (id, container) in self.endpoints(name).await? {
             let seen = self
                 .client
                 .inspect_container(&id, None::<q::InspectContainerOptions>)
@@ -290,17 +295,12 @@ impl Docker {
                     ..
                 })
             );
-            let container = endpoint.name.unwrap_or(id);
             if !gone {
                 found.running |= matches!(&seen, Ok(c) if c.state.as_ref().and_then(|s| s.running) == Some(true));
                 found.users.push(container);
                 continue;
             }
-            let stale = bollard::models::NetworkDisconnectRequest {
-                container,
-                force: Some(true),
-            };
-            if self.client.disconnect_network(name, stale).await.is_ok() {
+            if self.disconnect_network(&container, name).await.is_ok() {
                 found.freed += 1;
             }
         }

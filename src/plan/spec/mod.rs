@@ -15,7 +15,7 @@ use crate::engine::ContainerCreateBody;
 use crate::model::{Project, Service};
 use crate::names::{container_name, image_name, labels};
 
-pub use network::{endpoint_on, network, volume};
+pub use network::{endpoint, network, volume};
 
 /// What a container spec depends on beyond the service itself.
 pub struct Context<'a> {

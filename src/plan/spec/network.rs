@@ -14,8 +14,11 @@ use crate::names::{labels, network_name, volume_name};
 use super::host::{links, namespace_mode};
 use super::{Context, networks_by_priority, nonempty, nonzero, some_map, some_vec, version};
 
-fn endpoint(
-    ctx: &Context<'_>,
+/// The endpoint of container `container` of `service` on network `key`: at its create, and when
+/// the network is recreated and it is connected again.
+pub fn endpoint(
+    p: &Project,
+    api_version: &str,
     service: &str,
     svc: &Service,
     key: &str,
@@ -24,7 +27,7 @@ fn endpoint(
     let cfg = svc.networks.get(key).cloned().flatten().unwrap_or_default();
     let mut aliases = vec![container.to_string(), service.to_string()];
     aliases.extend(cfg.aliases.iter().cloned());
-    let api = version(ctx.api_version);
+    let api = version(api_version);
     let has_ipam = !cfg.ipv4_address.is_empty()
         || !cfg.ipv6_address.is_empty()
         || !cfg.link_local_ips.is_empty();
@@ -38,7 +41,7 @@ fn endpoint(
     EndpointSettings {
         aliases: Some(aliases),
         // on a user-defined network the engine resolves legacy links per endpoint
-        links: some_vec(links(ctx.project, svc)),
+        links: some_vec(links(p, svc)),
         ipam_config: has_ipam.then(|| EndpointIpamConfig {
             ipv4_address: nonempty(&cfg.ipv4_address),
             ipv6_address: nonempty(&cfg.ipv6_address),
@@ -49,26 +52,6 @@ fn endpoint(
         gw_priority: nonzero(cfg.gateway_priority).filter(|_| api >= (1, 48)),
         ..Default::default()
     }
-}
-
-/// The endpoint of container `container` of `service` on network `key`, as at its create (the
-/// network recreated, it is connected again with it).
-pub fn endpoint_on(
-    project: &Project,
-    api_version: &str,
-    service: &str,
-    key: &str,
-    container: &str,
-) -> EndpointSettings {
-    let none = Default::default();
-    let ctx = Context {
-        project,
-        api_version,
-        image_id: "",
-        env_files: &[],
-        inherited_volumes: &none,
-    };
-    endpoint(&ctx, service, &project.services[service], key, container)
 }
 
 pub(super) type Networking = (
@@ -99,11 +82,16 @@ pub(super) fn networking(
     let mut endpoints = HashMap::new();
     endpoints.insert(
         primary_name.clone(),
-        endpoint(ctx, service, svc, primary, container),
+        endpoint(p, ctx.api_version, service, svc, primary, container),
     );
     let extra = order[1..]
         .iter()
-        .map(|k| (engine_name(k), endpoint(ctx, service, svc, k, container)))
+        .map(|k| {
+            (
+                engine_name(k),
+                endpoint(p, ctx.api_version, service, svc, k, container),
+            )
+        })
         .collect();
     (
         primary_name,
